@@ -1,0 +1,47 @@
+# Hourdesk: `make run` serves the app with demo data; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := HOURDESK_ENV=$${HOURDESK_ENV:-development} $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test venv translations db clean bench
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { echo "venv failed: on Debian run 'apt-get install python3.11-venv'"; exit 1; }
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed translations
+
+# Compiled catalogues are build output (not committed); rebuilt when a .po changes.
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile -q -f -d app/translations 2>/dev/null || $(BIN)/pybabel compile -f -d app/translations
+
+db: venv
+	$(FLASK) db upgrade
+	@if [ "$$($(FLASK) demo is-empty)" = "empty" ]; then $(FLASK) demo load; fi
+
+run: db
+	@$(FLASK) demo logins
+	@echo "Hourdesk: http://$(HOST):$(PORT)/"
+	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload
+
+# The whole suite on SQLite; again on PostgreSQL when HOURDESK_TEST_POSTGRES_URL is set (CI sets it).
+test: venv
+	$(BIN)/python -m pytest -q
+	@if [ -n "$$HOURDESK_TEST_POSTGRES_URL" ]; then \
+	  echo "--- the same suite on PostgreSQL ---"; \
+	  HOURDESK_TEST_DATABASE_URL="$$HOURDESK_TEST_POSTGRES_URL" $(BIN)/python -m pytest -q -m "not browser"; \
+	fi
+
+bench: venv
+	$(BIN)/python bench/ticket_list.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,78 @@
+"""Hourdesk: a service desk for IT companies that sell support as prepaid hours."""
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, config_from_env
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    """Build the application. No migrations, no network, no side effects: just wiring."""
+    app = Flask(__name__, instance_relative_config=False,
+                instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    config = config or config_from_env()
+    config.check()
+    app.config.from_object(config)
+    app.config.update(overrides)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'hourdesk.sqlite3'}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite serialises writers; wait for the lock instead of failing at once.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+                                                   "connect_args": {"timeout": 15}}
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["HOURDESK_OFFICE_TIMEZONE"])
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["HOURDESK_OFFICE_TIMEZONE"]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from app.core import web
+
+    web.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.core import db_setup, i18n, uow
+    from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    uow.install(db.session)
+    with app.app_context():
+        db_setup.configure_engine(db.engine)
+    # every model module must be imported so Alembic and relationships see all tables
+    from app import models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.api import bp as api_bp
+    from app.auth.routes import bp as auth_bp
+    from app.clients.routes import bp as clients_bp
+    from app.portal.routes import bp as portal_bp
+    from app.tickets.routes import bp as tickets_bp
+
+    # API routes live in each capability package and attach to the one API blueprint.
+    from app.auth import api as _auth_api  # noqa: F401
+    from app.clients import api as _clients_api  # noqa: F401
+    from app.tickets import api as _tickets_api  # noqa: F401
+
+    for bp in (auth_bp, clients_bp, tickets_bp, portal_bp, api_bp):
+        app.register_blueprint(bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.auth.cli import users_cli
+    from app.demo import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.core.types import UTCDateTime, utcnow
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.clients.models import Client
+
+
+class Role(str, enum.Enum):
+    admin = "admin"
+    manager = "manager"
+    engineer = "engineer"
+    client = "client"
+
+
+ROLES = tuple(r.value for r in Role)
+STAFF_ROLES = ("admin", "manager", "engineer")
+MANAGER_ROLES = ("admin", "manager")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'manager', 'engineer', 'client')", name="role"),
+        # A client contact belongs to exactly one company; staff belong to none.
+        CheckConstraint(
+            "(role = 'client' AND client_id IS NOT NULL) OR (role <> 'client' AND client_id IS NULL)",
+            name="client_contact",
+        ),
+        CheckConstraint("locale IN ('ru', 'en')", name="locale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased; the login compares lower-cased input.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    #: The company of a client contact; NULL for staff.
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(2), default="ru", server_default="ru")
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client: Mapped[Client | None] = relationship(back_populates="contacts", foreign_keys=[client_id])
+
+    def set_password(self, password: str) -> None:
+        # scrypt, werkzeug's default: memory-hard and salted.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in MANAGER_ROLES
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API. Only its SHA-256 is stored: the token itself has 256 bits
+    of entropy, so a slow hash would add nothing but latency to every API call."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index("ix_api_tokens_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: hex SHA-256 of the token
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the first characters, so a user can tell tokens apart in the UI
+    prefix: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,131 @@
+"""Log in and out, the language switch, the user's API tokens, and user administration."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from app.auth import operations
+from app.auth.forms import LoginForm, TokenForm, UserForm
+from app.auth.models import ApiToken, User
+from app.clients.models import Client
+from app.core.errors import DomainError
+from app.core.web import roles_required
+from app.extensions import db, limiter
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths: never redirect a user to another host after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_for(user: User) -> str:
+    return url_for("portal.index") if user.role == "client" else url_for("tickets.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["HOURDESK_LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = operations.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("Wrong e-mail or password, or the account is disabled."))
+        else:
+            session.clear()  # a fresh session on login: no fixation
+            login_user(user, remember=form.remember.data)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code not in current_app.config["HOURDESK_LOCALES"]:
+        abort(404)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    return redirect(_safe_next(request.args.get("next")) or url_for("tickets.home"))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        _, new_token = operations.issue_token(current_user, form.name.data)
+        db.session.commit()
+        form = TokenForm(formdata=None)
+    items = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
+                               .order_by(ApiToken.id.desc())).all()
+    return render_template("auth/tokens.html", form=form, tokens=items, new_token=new_token)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    operations.revoke_token(token)
+    db.session.commit()
+    flash(_("The token is revoked."), "success")
+    return redirect(url_for("auth.tokens"))
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@roles_required("admin")
+def users():
+    form = UserForm()
+    if form.validate_on_submit():
+        client = None
+        if form.client_inn.data:
+            client = db.session.scalar(select(Client).where(Client.inn == form.client_inn.data.strip()))
+            if client is None:
+                form.client_inn.errors.append(_("No client with this INN."))
+        if not form.errors:
+            try:
+                user = operations.create_user(form.email.data, role=form.role.data, password=form.password.data,
+                                              name=form.name.data, client=client, locale=form.locale.data)
+                db.session.commit()
+                flash(_("User %(e)s created.", e=user.email), "success")
+                return redirect(url_for("auth.users"))
+            except DomainError as exc:
+                db.session.rollback()
+                getattr(form, exc.field, form.email).errors.append(exc.message)
+    items = db.session.scalars(select(User).order_by(User.role, User.name)).all()
+    return render_template("auth/users.html", form=form, users=items)
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@roles_required("admin")
+def toggle_active(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    if user.id == current_user.id:
+        flash(_("You cannot disable yourself."), "warning")
+    else:
+        user.active = not user.active
+        db.session.commit()
+    return redirect(url_for("auth.users"))

@@ -1,0 +1,1 @@
+"""Client companies (контрагенты), their INN and their contacts."""

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.types import UTCDateTime, utcnow
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.auth.models import User
+
+
+class Client(db.Model):
+    __tablename__ = "clients"
+    __table_args__ = (
+        CheckConstraint("country IN ('RU', 'UA')", name="country"),
+        CheckConstraint("length(inn) IN (8, 10, 12)", name="inn_length"),
+        # Prefix search (the engineers' picker) must stay index-driven on PostgreSQL whatever the
+        # database collation: text_pattern_ops lets LIKE 'abc%' use the index.
+        Index("ix_clients_name_search", "name_search", postgresql_ops={"name_search": "text_pattern_ops"}),
+        Index("ix_clients_inn_pattern", "inn", postgresql_ops={"inn": "text_pattern_ops"}),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    #: casefolded name, kept in step with `name` by the operations; the picker searches it
+    name_search: Mapped[str] = mapped_column(String(255))
+    #: Russian INN (10 or 12 digits) or Ukrainian EDRPOU (8 digits), digits only, validated
+    inn: Mapped[str] = mapped_column(String(12), unique=True)
+    country: Mapped[str] = mapped_column(String(2), default="RU", server_default="RU")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow", server_default="Europe/Moscow")
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    notes: Mapped[str | None] = mapped_column(Text)
+    account_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contacts: Mapped[list[User]] = relationship(
+        back_populates="client", foreign_keys="User.client_id", order_by="User.name"
+    )
+    account_manager: Mapped[User | None] = relationship(foreign_keys=[account_manager_id])
+
+    def __repr__(self) -> str:
+        return f"<Client {self.inn} {self.name}>"

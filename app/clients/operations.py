@@ -1,0 +1,96 @@
+"""State changes for client companies. They flush, never commit."""
+from zoneinfo import available_timezones
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.clients.inn import validate_inn
+from app.clients.models import Client
+from app.core.text import fold
+from app.core.errors import Conflict, ValidationFailed
+from app.extensions import db
+
+NAME_MAX = 255
+
+
+#: legal forms that start most company names; engineers type the name that follows them
+LEGAL_FORMS = frozenset({"ооо", "оао", "зао", "пао", "ао", "нао", "ип", "тов", "пп", "фоп", "гуп", "муп",
+                         "llc", "ltd", "inc", "jsc", "gmbh"})
+_QUOTES = str.maketrans({c: " " for c in "\"'«»„“”‘’`"})
+
+
+def search_key(name: str) -> str:
+    """What the picker compares: case-folded, ё as е, quotes and leading legal forms dropped,
+    so 'ООО «Ромашка»' is found by typing 'ром' (and by 'ооо ром' too)."""
+    words = fold(name.translate(_QUOTES)).split()
+    while len(words) > 1 and words[0].rstrip(".") in LEGAL_FORMS:
+        words.pop(0)
+    return " ".join(words)
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationFailed(_("Enter the company name."), code="name_required", field="name")
+    if len(name) > NAME_MAX:
+        raise ValidationFailed(_("The name is longer than %(n)d characters.", n=NAME_MAX), code="name_too_long", field="name")
+    return name
+
+
+def _clean_timezone(tz: str | None) -> str:
+    tz = (tz or "Europe/Moscow").strip()
+    if tz not in _timezones():
+        raise ValidationFailed(_("Unknown time zone %(tz)s.", tz=tz), code="invalid_timezone", field="timezone")
+    return tz
+
+
+_TZ_CACHE: set[str] = set()
+
+
+def _timezones() -> set[str]:
+    if not _TZ_CACHE:
+        _TZ_CACHE.update(available_timezones())
+    return _TZ_CACHE
+
+
+def _check_unique_inn(inn: str, exclude_id: int | None = None) -> None:
+    query = select(Client.id, Client.name).where(Client.inn == inn)
+    if exclude_id is not None:
+        query = query.where(Client.id != exclude_id)
+    other = db.session.execute(query).first()
+    if other:
+        raise Conflict(_("The tax id %(inn)s already belongs to %(name)s.", inn=inn, name=other.name),
+                       code="duplicate_inn", field="inn", client_id=other.id)
+
+
+def create_client(*, name: str, inn: str, country: str | None = None, timezone: str | None = None,
+                  email: str | None = None, phone: str | None = None, notes: str | None = None,
+                  account_manager=None) -> Client:
+    """Register a company; the tax id is validated and must be unique."""
+    name = _clean_name(name)
+    inn, country = validate_inn(inn, country)
+    tz = _clean_timezone(timezone)
+    _check_unique_inn(inn)
+    client = Client(name=name, name_search=search_key(name), inn=inn, country=country, timezone=tz,
+                    email=(email or None), phone=(phone or None), notes=(notes or None),
+                    account_manager=account_manager)
+    db.session.add(client)
+    db.session.flush()
+    return client
+
+
+def update_client(client: Client, *, name: str, inn: str, country: str | None = None,
+                  timezone: str | None = None, email: str | None = None, phone: str | None = None,
+                  notes: str | None = None, account_manager=None, active: bool = True) -> Client:
+    """Edit a company; the same checks as on creation."""
+    name = _clean_name(name)
+    inn, country = validate_inn(inn, country)
+    tz = _clean_timezone(timezone)
+    _check_unique_inn(inn, exclude_id=client.id)
+    client.name, client.name_search, client.inn, client.country, client.timezone = (
+        name, search_key(name), inn, country, tz)
+    client.email, client.phone, client.notes = email or None, phone or None, notes or None
+    client.account_manager = account_manager
+    client.active = active
+    db.session.flush()
+    return client

@@ -1,0 +1,117 @@
+"""Staff pages for client companies, and the search-as-you-type picker fragment."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth import operations as user_operations
+from app.auth.models import MANAGER_ROLES, User
+from app.clients import operations
+from app.clients.forms import ClientForm, ContactForm
+from app.clients.models import Client
+from app.clients.queries import client_search, picker_results
+from app.core.errors import DomainError
+from app.core.web import staff_required
+from app.extensions import db
+from app.tickets.queries import ticket_list_query
+
+bp = Blueprint("clients", __name__, url_prefix="/clients", template_folder="templates")
+
+
+def _get_client(client_id: int) -> Client:
+    return db.session.get(Client, client_id) or abort(404)
+
+
+def _manager_choices() -> list[tuple[int, str]]:
+    managers = db.session.scalars(select(User).where(User.role.in_(MANAGER_ROLES), User.active.is_(True))
+                                  .order_by(User.name)).all()
+    return [(0, "—")] + [(u.id, u.name) for u in managers]
+
+
+def _save(form: ClientForm, client: Client | None) -> Client | None:
+    """Run the create/update operation; put its error on the right field."""
+    values = dict(name=form.name.data, inn=form.inn.data, country=form.country.data or None,
+                  timezone=form.timezone.data, email=form.email.data, phone=form.phone.data,
+                  notes=form.notes.data,
+                  account_manager=db.session.get(User, form.account_manager_id.data) if form.account_manager_id.data else None)
+    try:
+        if client is None:
+            client = operations.create_client(**values)
+        else:
+            operations.update_client(client, active=form.active.data, **values)
+        db.session.commit()
+        return client
+    except DomainError as exc:
+        db.session.rollback()
+        getattr(form, exc.field or "name", form.name).errors.append(exc.message)
+        return None
+
+
+@bp.get("/")
+@staff_required
+def index():
+    q = request.args.get("q", "")
+    page = db.paginate(client_search(q).order_by(Client.name_search, Client.id), per_page=25, error_out=False)
+    return render_template("clients/index.html", page=page, q=q)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_required
+def create():
+    form = ClientForm()
+    form.account_manager_id.choices = _manager_choices()
+    if form.validate_on_submit():
+        client = _save(form, None)
+        if client:
+            flash(_("Client %(n)s registered.", n=client.name), "success")
+            return redirect(url_for("clients.detail", client_id=client.id))
+    return render_template("clients/form.html", form=form, client=None)
+
+
+@bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(client_id: int):
+    client = _get_client(client_id)
+    form = ClientForm(obj=client)
+    form.account_manager_id.choices = _manager_choices()
+    if request.method == "GET":
+        form.account_manager_id.data = client.account_manager_id or 0
+    if form.validate_on_submit():
+        if _save(form, client):
+            flash(_("Saved."), "success")
+            return redirect(url_for("clients.detail", client_id=client.id))
+    return render_template("clients/form.html", form=form, client=client)
+
+
+@bp.get("/<int:client_id>")
+@staff_required
+def detail(client_id: int):
+    client = _get_client(client_id)
+    tickets = db.session.scalars(ticket_list_query(client_id=client.id).limit(20)).unique().all()
+    return render_template("clients/detail.html", client=client, tickets=tickets, contact_form=ContactForm())
+
+
+@bp.post("/<int:client_id>/contacts")
+@staff_required
+def add_contact(client_id: int):
+    client = _get_client(client_id)
+    form = ContactForm()
+    if form.validate_on_submit():
+        try:
+            user_operations.create_user(form.email.data, role="client", password=form.password.data,
+                                        name=form.name.data, client=client, locale=form.locale.data)
+            db.session.commit()
+            flash(_("Contact added."), "success")
+            return redirect(url_for("clients.detail", client_id=client.id))
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "email", form.email).errors.append(exc.message)
+    tickets = db.session.scalars(ticket_list_query(client_id=client.id).limit(20)).unique().all()
+    return render_template("clients/detail.html", client=client, tickets=tickets, contact_form=form), 422
+
+
+@bp.get("/picker")
+@staff_required
+def picker():
+    """htmx fragment: the picker's suggestions for what has been typed so far."""
+    q = request.args.get("q", "")
+    return render_template("clients/_picker_results.html", clients=picker_results(q), q=q)

@@ -1,0 +1,106 @@
+"""Web plumbing shared by every blueprint: login loading, access decorators, error pages,
+template filters and security headers."""
+from functools import wraps
+
+import markdown as md
+import nh3
+from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale, lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from app.auth.models import MANAGER_ROLES, STAFF_ROLES, User
+from app.extensions import db, login_manager
+
+
+def roles_required(*roles: str):
+    """Let only logged-in users with one of `roles` through: anonymous → login, others → 403."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        wrapped.allowed_roles = roles
+        return wrapped
+    return decorator
+
+
+staff_required = roles_required(*STAFF_ROLES)
+manager_required = roles_required(*MANAGER_ROLES)
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown → HTML with everything dangerous removed (nh3/ammonia allow-list)."""
+    html = md.markdown(text or "", extensions=["nl2br", "fenced_code", "sane_lists"])
+    return Markup(nh3.clean(html, link_rel="noopener noreferrer nofollow"))
+
+
+def flash_error(exc) -> None:
+    flash(exc.message, "danger")
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if request.blueprint == "api" or request.path.startswith("/api/"):
+            from app.api import error_response
+            return error_response(401, "unauthorized", "Authentication required.")
+        if request.headers.get("HX-Request"):
+            # htmx fragments: ask the browser to go to the login page instead of swapping it in
+            return "", 401, {"HX-Redirect": url_for("auth.login", next=request.referrer or "/")}
+        flash(login_manager.login_message, "info")
+        return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+    for code in (400, 403, 404, 405, 429, 500):
+        app.register_error_handler(code, _html_error(code))
+
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["dt"] = lambda value, fmt="short": format_datetime(value, fmt) if value else "—"
+    app.jinja_env.filters["hm"] = format_minutes
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'",
+        )
+        return response
+
+
+def format_minutes(minutes: int | None) -> str:
+    """Integer minutes as h:mm (negative balances keep their sign)."""
+    if minutes is None:
+        return "—"
+    sign = "−" if minutes < 0 else ""
+    hours, mins = divmod(abs(int(minutes)), 60)
+    return f"{sign}{hours}:{mins:02d}"
+
+
+def _html_error(code: int):
+    def handler(error):
+        if request.path.startswith("/api/"):
+            from app.api import error_response
+            names = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                     429: "too_many_requests", 500: "internal_error"}
+            return error_response(code, names[code], getattr(error, "description", "") or names[code])
+        if code == 500:
+            db.session.rollback()
+        return render_template("error.html", code=code, error=error), code
+    return handler

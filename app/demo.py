@@ -1,0 +1,200 @@
+"""`flask demo load` (a small, idempotent demo) and `flask demo generate` (bulk data for benchmarks)."""
+import random
+from datetime import timedelta
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, insert, select
+from stdnum.ru import inn as ru_inn
+from stdnum.ua import edrpou
+
+from app.auth.models import User
+from app.auth.operations import create_user
+from app.clients.models import Client
+from app.clients.operations import create_client, search_key
+from app.core.text import fold
+from app.core.types import utcnow
+from app.extensions import db
+from app.tickets import operations as ticket_ops
+from app.tickets.lifecycle import ACTIVE_STATUSES, CHANNELS, PRIORITIES
+from app.tickets.models import PRIORITY_RANK, Ticket
+
+demo_cli = click.Group("demo", help="Demo and benchmark data.")
+
+DEMO_PASSWORD = "hourdesk-demo"
+DEMO_STAFF = [
+    ("admin@hourdesk.example", "admin", "Анна Админова"),
+    ("manager@hourdesk.example", "manager", "Михаил Менеджеров"),
+    ("engineer@hourdesk.example", "engineer", "Егор Инженеров"),
+    ("engineer2@hourdesk.example", "engineer", "Ольга Сетевая"),
+]
+DEMO_CLIENTS = [
+    # name, INN (valid check digits), country, contact e-mail
+    ('ООО «Ромашка»', "7707083893", "RU", "ivanov@romashka.example"),
+    ('АО «Северный ветер»', "7736207543", "RU", "it@sever.example"),
+    ("ИП Петров Пётр Петрович", "500100732259", "RU", "petrov@ip-petrov.example"),
+    ('ТОВ «Дніпро Софт»', "32855961", "UA", "office@dnipro-soft.example"),
+]
+DEMO_TICKETS = [
+    # client index, subject, priority, final status
+    (0, "Не печатает принтер в бухгалтерии", "normal", "open"),
+    (0, "Обновить 1С:Бухгалтерию до последнего релиза", "low", "in_progress"),
+    (1, "VPN не подключается из дома", "high", "waiting"),
+    (1, "Сервер 1С недоступен", "critical", "resolved"),
+    (2, "Настроить почту на новом ноутбуке", "normal", "closed"),
+    (3, "Backup job failed overnight", "high", "cancelled"),
+    (3, "New employee: accounts and laptop", "normal", "open"),
+]
+# the way a ticket travels to each final status
+PATHS = {"open": [], "in_progress": ["in_progress"], "waiting": ["in_progress", "waiting"],
+         "resolved": ["in_progress", "resolved"], "closed": ["in_progress", "resolved", "closed"],
+         "cancelled": ["cancelled"]}
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    return [(email, DEMO_PASSWORD, role) for email, role, _ in DEMO_STAFF] + \
+           [(c[3], DEMO_PASSWORD, "client") for c in DEMO_CLIENTS]
+
+
+@demo_cli.command("load")
+@with_appcontext
+def load():
+    """Load the demo (safe to run again: what exists is kept)."""
+    users = {}
+    for email, role, name in DEMO_STAFF:
+        users[email] = db.session.scalar(select(User).where(User.email == email)) or \
+            create_user(email, role=role, password=DEMO_PASSWORD, name=name)
+    manager = users["manager@hourdesk.example"]
+    clients = []
+    for name, inn, country, contact in DEMO_CLIENTS:
+        client = db.session.scalar(select(Client).where(Client.inn == inn))
+        if client is None:
+            client = create_client(name=name, inn=inn, country=country, account_manager=manager,
+                                   timezone="Europe/Kyiv" if country == "UA" else "Europe/Moscow")
+        if not db.session.scalar(select(User).where(User.email == contact)):
+            create_user(contact, role="client", password=DEMO_PASSWORD, client=client,
+                        name=contact.split("@")[0].capitalize(), locale="en" if country == "UA" else "ru")
+        clients.append(client)
+    engineer = users["engineer@hourdesk.example"]
+    created = 0
+    for index, subject, priority, final in DEMO_TICKETS:
+        client = clients[index]
+        if db.session.scalar(select(Ticket.id).where(Ticket.client_id == client.id, Ticket.subject == subject)):
+            continue
+        ticket = ticket_ops.create_ticket(engineer, client, subject=subject, priority=priority,
+                                          description="Демо-заявка. *Markdown* works here.",
+                                          requester=client.contacts[0] if client.contacts else None,
+                                          resolution_due_at=utcnow() + timedelta(hours=4 if final != "waiting" else -2))
+        for step in PATHS[final]:
+            if step == "in_progress":
+                ticket_ops.update_ticket(ticket, engineer, status=step, assignee=engineer)
+            else:
+                ticket_ops.update_ticket(ticket, engineer, status=step)
+        if final in ("waiting", "resolved", "closed"):
+            ticket_ops.add_comment(ticket, engineer, "Проверили, отвечаем клиенту.", public=True)
+        created += 1
+    db.session.commit()
+    click.echo(f"demo loaded ({created} new tickets)")
+    print_logins()
+
+
+def print_logins() -> None:
+    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    for email, _, role in demo_logins():
+        click.echo(f"  {role:<9} {email}")
+
+
+@demo_cli.command("logins")
+def logins():
+    """Print the demo logins."""
+    print_logins()
+
+
+def _valid_inns(count: int, taken: set[str], rng: random.Random) -> list[str]:
+    """Unique valid tax ids: mostly 10-digit company INNs, some 12-digit and 8-digit EDRPOU."""
+    result = []
+    while len(result) < count:
+        kind = rng.random()
+        if kind < 0.8:
+            base = f"{rng.randrange(10**8, 10**9):09d}"
+            number = base + ru_inn.calc_company_check_digit(base)
+        elif kind < 0.9:
+            base = f"{rng.randrange(10**9, 10**10):010d}"
+            number = base + ru_inn.calc_personal_check_digits(base)
+        else:
+            base = f"{rng.randrange(10**6, 10**7):07d}"
+            number = base + edrpou.calc_check_digit(base)
+        if number not in taken:
+            taken.add(number)
+            result.append(number)
+    return result
+
+
+WORDS_A = ["Альфа", "Бета", "Вектор", "Гранит", "Дельта", "Заря", "Исток", "Кристалл", "Лидер", "Меридиан",
+           "Нова", "Орбита", "Прогресс", "Ресурс", "Сигма", "Техно", "Урал", "Фактор", "Холдинг", "Эталон",
+           "Acme", "Northwind", "Globex", "Initech", "Umbrella"]
+WORDS_B = ["Строй", "Торг", "Софт", "Логистик", "Мед", "Агро", "Транс", "Финанс", "Сервис", "Energy", "Systems"]
+FORMS = ["ООО", "АО", "ПАО", "ИП", "ТОВ"]
+SUBJECTS = ["Не печатает принтер", "Не работает почта", "Обновить 1С", "VPN не подключается", "Медленно работает сервер",
+            "Создать учётную запись", "Ошибка при проведении документа", "Заменить картридж", "Настроить резервное копирование",
+            "Wi-Fi в переговорной", "Password reset", "Laptop does not boot", "Install antivirus", "Backup failed",
+            "Обновление конфигурации", "Не открывается отчёт", "Перенос базы на новый сервер", "Телефония: нет гудка"]
+
+
+@demo_cli.command("generate")
+@click.option("--tickets", "n_tickets", type=click.IntRange(0), default=100_000, show_default=True)
+@click.option("--clients", "n_clients", type=click.IntRange(0), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@with_appcontext
+def generate(n_tickets: int, n_clients: int, seed: int):
+    """Bulk synthetic clients and tickets (for benchmarks); added to what is there."""
+    rng = random.Random(seed)
+    engineers = db.session.scalars(select(User.id).where(User.role.in_(("engineer", "manager", "admin")))).all()
+    if not engineers:
+        raise click.ClickException("no staff users: run `flask demo load` first")
+    taken = set(db.session.scalars(select(Client.inn)))
+    inns = _valid_inns(n_clients, taken, rng)
+    now = utcnow()
+    batch = []
+    for i, inn in enumerate(inns):
+        name = f'{rng.choice(FORMS)} «{rng.choice(WORDS_A)}{rng.choice(WORDS_B)} {i}»'
+        batch.append({"name": name, "name_search": search_key(name), "inn": inn,
+                      "country": "UA" if len(inn) == 8 else "RU", "timezone": "Europe/Moscow",
+                      "active": True, "created_at": now - timedelta(days=rng.randrange(1, 2000))})
+    for start in range(0, len(batch), 5000):
+        db.session.execute(insert(Client), batch[start:start + 5000])
+    client_ids = db.session.scalars(select(Client.id)).all()
+    statuses = ["closed"] * 70 + ["resolved"] * 8 + ["cancelled"] * 4 + ["in_progress"] * 8 + ["waiting"] * 4 + ["open"] * 6
+    rows = []
+    for i in range(n_tickets):
+        status = rng.choice(statuses)
+        priority = rng.choices(PRIORITIES, weights=[20, 60, 15, 5])[0]
+        created = now - timedelta(minutes=rng.randrange(1, 2 * 365 * 24 * 60))
+        subject = f"{rng.choice(SUBJECTS)} ({i})"
+        done = status in ("resolved", "closed")
+        rows.append({
+            "client_id": rng.choice(client_ids), "subject": subject, "subject_search": fold(subject), "description": "",
+            "priority": priority, "priority_rank": PRIORITY_RANK[priority], "channel": rng.choice(CHANNELS),
+            "status": status, "assignee_id": None if status == "open" else rng.choice(engineers),
+            "created_at": created, "updated_at": created,
+            "acknowledged_at": None if status == "open" else created + timedelta(minutes=rng.randrange(1, 120)),
+            "resolved_at": created + timedelta(hours=rng.randrange(1, 72)) if done else None,
+            "closed_at": created + timedelta(hours=rng.randrange(72, 200)) if status == "closed" else None,
+            "cancelled_at": created + timedelta(hours=1) if status == "cancelled" else None,
+            "resolution_due_at": created + timedelta(hours=rng.choice([4, 8, 24, 72])) if status in ACTIVE_STATUSES else None,
+        })
+        if len(rows) == 10_000:
+            db.session.execute(insert(Ticket), rows)
+            rows = []
+    if rows:
+        db.session.execute(insert(Ticket), rows)
+    db.session.commit()
+    total = db.session.scalar(select(func.count(Ticket.id)))
+    click.echo(f"generated {len(inns)} clients and {n_tickets} tickets ({total} tickets in all)")
+
+
+@demo_cli.command("is-empty")
+@with_appcontext
+def is_empty():
+    """Print 'empty' when there are no users yet (make run loads the demo then)."""
+    click.echo("empty" if db.session.scalar(select(func.count(User.id))) == 0 else "not empty")

@@ -1,0 +1,4 @@
+"""Imports every model so that `db.metadata` (and Alembic) know all tables."""
+from app.auth.models import ApiToken, User  # noqa: F401
+from app.clients.models import Client  # noqa: F401
+from app.tickets.models import Comment, Ticket, TicketChange  # noqa: F401

@@ -1,0 +1,1 @@
+"""SLA policies, business calendars and deadlines (issue 4)."""

@@ -1,0 +1,33 @@
+// Small behaviours that htmx does not cover. No inline scripts: the CSP forbids them.
+(function () {
+  "use strict";
+  // Client picker: arrow keys move through the suggestions, Enter picks one, Esc closes.
+  document.addEventListener("keydown", function (event) {
+    var input = document.getElementById("client-search");
+    if (!input || event.target !== input) return;
+    var options = Array.prototype.slice.call(document.querySelectorAll("#picker-results [role=option]"));
+    if (!options.length) return;
+    var current = options.findIndex(function (o) { return o.classList.contains("active-option"); });
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (current >= 0) options[current].classList.remove("active-option");
+      current = event.key === "ArrowDown" ? Math.min(current + 1, options.length - 1) : Math.max(current - 1, 0);
+      options[current].classList.add("active-option");
+    } else if (event.key === "Enter") {
+      event.preventDefault();  // never submit the ticket form from the search box
+      options[Math.max(current, 0)].click();
+    } else if (event.key === "Escape") {
+      document.getElementById("picker-results").innerHTML = "";
+    }
+  });
+  // After a client is picked: close the suggestions, show the name in the box, go to the subject.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id !== "client-slot") return;
+    var card = event.detail.target.querySelector(".picked-client strong");
+    var input = document.getElementById("client-search");
+    document.getElementById("picker-results").innerHTML = "";
+    if (input && card) input.value = card.textContent;
+    var subject = document.getElementById("subject");
+    if (subject) subject.focus();
+  });
+})();

@@ -1,0 +1,1 @@
+"""Tickets: registration, life cycle, comments and the change history."""

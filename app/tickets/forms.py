@@ -1,0 +1,42 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.tickets.lifecycle import CHANNELS, PRIORITIES
+
+PRIORITY_LABELS = {"low": _l("low"), "normal": _l("normal"), "high": _l("high"), "critical": _l("critical")}
+CHANNEL_LABELS = {"phone": _l("phone"), "email": _l("e-mail"), "portal": _l("portal"), "chat": _l("chat"),
+                  "web": _l("web"), "api": _l("API")}
+STATUS_LABELS = {"open": _l("open"), "in_progress": _l("in progress"), "waiting": _l("waiting for client"),
+                 "resolved": _l("resolved"), "closed": _l("closed"), "cancelled": _l("cancelled")}
+#: the button that moves a ticket to a status
+STATUS_ACTIONS = {"in_progress": _l("Take into work"), "waiting": _l("Wait for client"), "resolved": _l("Resolve"),
+                  "closed": _l("Close"), "cancelled": _l("Cancel ticket")}
+
+
+class TicketForm(FlaskForm):
+    client_id = IntegerField(_l("Client"), validators=[InputRequired(message=_l("Choose a client."))])
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=255)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    priority = SelectField(_l("Priority"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES], default="normal")
+    channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS], default="phone")
+    requester_id = SelectField(_l("Requester"), coerce=int, choices=[(0, "—")], validate_choice=False)
+    assignee_id = SelectField(_l("Assignee"), coerce=int, choices=[], validate_choice=True)
+    resolution_due_at = DateTimeLocalField(_l("Due"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+
+
+class TicketEditForm(FlaskForm):
+    priority = SelectField(_l("Priority"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
+    assignee_id = SelectField(_l("Assignee"), coerce=int, choices=[], validate_choice=True)
+    resolution_due_at = DateTimeLocalField(_l("Due"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+
+
+class StatusForm(FlaskForm):
+    status = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=20000)])
+    visibility = HiddenField(default="public")

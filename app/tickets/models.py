@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.types import UTCDateTime, utcnow
+from app.extensions import db
+from app.tickets.lifecycle import CHANNELS, PRIORITIES, STATUSES
+
+if TYPE_CHECKING:
+    from app.auth.models import User
+    from app.clients.models import Client
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+#: sort rank of priorities, most urgent first (list sorting uses it)
+PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "low": 3}
+
+
+class Ticket(db.Model):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("priority", PRIORITIES), name="priority"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint("length(subject) > 0", name="subject_not_empty"),
+        CheckConstraint("priority_rank BETWEEN 0 AND 3", name="priority_rank"),
+        # The list pages: newest first, optionally within one status / assignee / client.
+        Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_status_created_at", "status", "created_at"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        Index("ix_tickets_client_created_at", "client_id", "created_at"),
+        Index("ix_tickets_status_resolution_due", "status", "resolution_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    #: the client contact who asked (optional: phone calls come from anyone)
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    subject: Mapped[str] = mapped_column(String(255))
+    #: folded subject for case-insensitive search in any script (kept in step by the operations)
+    subject_search: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    priority: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal")
+    #: 0 = critical … 3 = low; kept in step with `priority` so lists sort by urgency in SQL
+    priority_rank: Mapped[int] = mapped_column(default=2, server_default="2")
+    channel: Mapped[str] = mapped_column(String(10), default="phone", server_default="phone")
+    status: Mapped[str] = mapped_column(String(12), default="open", server_default="open")
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: set when the ticket first leaves `open` (meets the response target)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the first public reply from staff
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the date the client asked for (the SLA issue checks it is realistic)
+    desired_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client: Mapped[Client] = relationship()
+    requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    comments: Mapped[list[Comment]] = relationship(back_populates="ticket", order_by="Comment.id")
+    changes: Mapped[list[TicketChange]] = relationship(back_populates="ticket", order_by="TicketChange.id")
+
+    @property
+    def number(self) -> str:
+        return f"#{self.id}"
+
+    def is_overdue(self, now: datetime) -> bool:
+        return (
+            self.status in ("open", "in_progress", "waiting")
+            and self.resolution_due_at is not None
+            and self.resolution_due_at < now
+        )
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_ticket_id", "ticket_id", "id"),
+        CheckConstraint("length(body) > 0", name="body_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Markdown as typed; rendered through a sanitiser, never trusted as HTML
+    body: Mapped[str] = mapped_column(Text)
+    #: visible to the client; internal notes are False
+    public: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="comments")
+    author: Mapped[User | None] = relationship()
+
+
+class TicketChange(db.Model):
+    """One changed field of a ticket: who, when, from what to what. Written by
+    `tickets.operations` for every change, so the history is complete."""
+
+    __tablename__ = "ticket_changes"
+    __table_args__ = (Index("ix_ticket_changes_ticket_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    #: why, where the change asks for one (reopening, cancelling)
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="changes")
+    user: Mapped[User | None] = relationship()

@@ -1,0 +1,206 @@
+"""Every change to a ticket goes through this module.
+
+`update_ticket` is the one function that changes a ticket's fields; it writes a `TicketChange` row
+for each field it changes, so the web UI, the API and (later) the portal and e-mail intake share one
+path and one audit trail. Operations flush, never commit; the caller commits once.
+"""
+from datetime import datetime
+
+from flask_babel import gettext as _
+
+from app.auth.models import User
+from app.clients.models import Client
+from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.text import fold
+from app.core.types import utcnow
+from app.extensions import db
+from app.tickets.lifecycle import CHANNELS, PRIORITIES, REOPENINGS, allowed_targets, can_transition
+from app.tickets.models import PRIORITY_RANK, Comment, Ticket, TicketChange
+
+SUBJECT_MAX = 255
+DESCRIPTION_MAX = 20_000
+COMMENT_MAX = 20_000
+
+#: fields `update_ticket` may change (status has its own rules below)
+EDITABLE_FIELDS = ("subject", "description", "priority", "assignee", "resolution_due_at", "status")
+
+
+def _clean_subject(subject: str) -> str:
+    subject = " ".join((subject or "").split())
+    if not subject:
+        raise ValidationFailed(_("Enter a subject."), code="subject_required", field="subject")
+    if len(subject) > SUBJECT_MAX:
+        raise ValidationFailed(_("The subject is longer than %(n)d characters.", n=SUBJECT_MAX),
+                               code="subject_too_long", field="subject")
+    return subject
+
+
+def _clean_text(text: str | None, limit: int, field: str) -> str:
+    text = (text or "").strip()
+    if len(text) > limit:
+        raise ValidationFailed(_("The text is longer than %(n)d characters.", n=limit), code=f"{field}_too_long", field=field)
+    return text
+
+
+def _check_choice(value: str, choices: tuple[str, ...], field: str) -> str:
+    if value not in choices:
+        raise ValidationFailed(_("Unknown %(f)s %(v)s: expected one of %(all)s.", f=field, v=value, all=", ".join(choices)),
+                               code=f"invalid_{field}", field=field)
+    return value
+
+
+def _check_assignee(assignee: User | None) -> None:
+    if assignee is not None and (not assignee.is_staff or not assignee.active):
+        raise ValidationFailed(_("Tickets can be assigned to active staff only."), code="invalid_assignee", field="assignee_id")
+
+
+def _check_due(due: datetime | None) -> None:
+    if due is not None and due.tzinfo is None:
+        raise ValidationFailed(_("A due time needs a time zone."), code="invalid_due", field="resolution_due_at")
+
+
+def create_ticket(actor: User, client: Client, *, subject: str, description: str = "",
+                  priority: str = "normal", channel: str = "phone", requester: User | None = None,
+                  assignee: User | None = None, resolution_due_at: datetime | None = None,
+                  desired_due_at: datetime | None = None) -> Ticket:
+    """Register a ticket in status `open` and record its creation in the history."""
+    if client is None or not client.active:
+        raise ValidationFailed(_("Choose an active client."), code="invalid_client", field="client_id")
+    if actor.role == "client" and actor.client_id != client.id:
+        raise Forbidden(_("Contacts register tickets for their own company only."))
+    if requester is not None and requester.client_id != client.id:
+        raise ValidationFailed(_("The requester is not a contact of this client."), code="invalid_requester", field="requester_id")
+    _check_assignee(assignee)
+    _check_due(resolution_due_at)
+    ticket = Ticket(
+        client=client,
+        subject=_clean_subject(subject),
+        subject_search=fold(_clean_subject(subject)),
+        description=_clean_text(description, DESCRIPTION_MAX, "description"),
+        priority=_check_choice(priority, PRIORITIES, "priority"),
+        priority_rank=PRIORITY_RANK.get(priority, 2),
+        channel=_check_choice(channel, CHANNELS, "channel"),
+        requester=requester or (actor if actor.role == "client" else None),
+        created_by=actor,
+        assignee=assignee,
+        status="open",
+        resolution_due_at=resolution_due_at,
+        desired_due_at=desired_due_at,
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    _record(ticket, actor, "created", None, ticket.status)
+    return ticket
+
+
+def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, **changes) -> list[TicketChange]:
+    """Change ticket fields and audit each one. Only fields whose value differs are written.
+
+    Status changes follow the life-cycle table (409 otherwise) and keep the timestamps true:
+    leaving `open` acknowledges, `resolved`/`closed`/`cancelled` stamp their times, reopening clears
+    them and needs a reason.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"update_ticket cannot change {sorted(unknown)}")
+    written: list[TicketChange] = []
+    now = utcnow()
+
+    if "subject" in changes:
+        written += _set(ticket, actor, "subject", _clean_subject(changes["subject"]))
+        ticket.subject_search = fold(ticket.subject)
+    if "description" in changes:
+        written += _set(ticket, actor, "description", _clean_text(changes["description"], DESCRIPTION_MAX, "description"))
+    if "priority" in changes:
+        priority = _check_choice(changes["priority"], PRIORITIES, "priority")
+        written += _set(ticket, actor, "priority", priority)
+        ticket.priority_rank = PRIORITY_RANK[priority]
+    if "assignee" in changes:
+        assignee = changes["assignee"]
+        _check_assignee(assignee)
+        if assignee is not ticket.assignee:
+            written.append(_record(ticket, actor, "assignee", _user_label(ticket.assignee), _user_label(assignee)))
+            ticket.assignee = assignee
+    if "resolution_due_at" in changes:
+        _check_due(changes["resolution_due_at"])
+        written += _set(ticket, actor, "resolution_due_at", changes["resolution_due_at"])
+    if "status" in changes and changes["status"] != ticket.status:
+        written += _change_status(ticket, actor, changes["status"], reason, now)
+
+    if written:
+        ticket.updated_at = now
+        db.session.flush()
+    return written
+
+
+def _change_status(ticket: Ticket, actor: User, target: str, reason: str | None, now: datetime) -> list[TicketChange]:
+    current = ticket.status
+    if not can_transition(current, target):
+        allowed = allowed_targets(current)
+        raise Conflict(
+            _("A ticket in status %(a)s cannot move to %(b)s.", a=current, b=target),
+            code="invalid_transition", field="status", allowed=allowed,
+        )
+    reason = (reason or "").strip() or None
+    if (current, target) in REOPENINGS and not reason:
+        raise ValidationFailed(_("Say why the ticket is reopened."), code="reason_required", field="reason")
+    written = []
+    if current == "open" and ticket.acknowledged_at is None:
+        written += _set(ticket, actor, "acknowledged_at", now)
+    if target in ("resolved", "closed") and ticket.resolved_at is None:
+        written += _set(ticket, actor, "resolved_at", now)
+    if target == "closed":
+        written += _set(ticket, actor, "closed_at", now)
+    if target == "cancelled":
+        written += _set(ticket, actor, "cancelled_at", now)
+    if (current, target) in REOPENINGS:
+        written += _set(ticket, actor, "resolved_at", None)
+        written += _set(ticket, actor, "closed_at", None)
+    ticket.status = target
+    written.insert(0, _record(ticket, actor, "status", current, target, reason))
+    return written
+
+
+def add_comment(ticket: Ticket, actor: User, body: str, *, public: bool = True) -> Comment:
+    """Add a comment. A contact's comment is always public; the first public staff reply is the
+    ticket's first response."""
+    body = _clean_text(body, COMMENT_MAX, "body")
+    if not body:
+        raise ValidationFailed(_("The comment is empty."), code="body_required", field="body")
+    if actor.role == "client":
+        if actor.client_id != ticket.client_id:
+            raise Forbidden(_("Contacts comment on their own company's tickets only."))
+        public = True
+    comment = Comment(ticket=ticket, author=actor, body=body, public=public)
+    db.session.add(comment)
+    if public and actor.is_staff and ticket.first_response_at is None:
+        _set(ticket, actor, "first_response_at", utcnow())
+    ticket.updated_at = utcnow()
+    db.session.flush()
+    return comment
+
+
+def _set(ticket: Ticket, actor: User, field: str, value) -> list[TicketChange]:
+    old = getattr(ticket, field)
+    if old == value:
+        return []
+    setattr(ticket, field, value)
+    return [_record(ticket, actor, field, _fmt(old), _fmt(value))]
+
+
+def _record(ticket: Ticket, actor: User | None, field: str, old, new, reason: str | None = None) -> TicketChange:
+    change = TicketChange(ticket=ticket, user=actor, field=field, old_value=old, new_value=new, reason=reason)
+    db.session.add(change)
+    return change
+
+
+def _fmt(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _user_label(user: User | None) -> str | None:
+    return f"{user.name} <{user.email}>" if user else None

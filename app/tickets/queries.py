@@ -1,0 +1,67 @@
+"""Read models for ticket lists and the engineer's dashboard."""
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from app.core.text import escape_like, fold
+from app.extensions import db
+from app.tickets.lifecycle import ACTIVE_STATUSES
+from app.tickets.models import Ticket, TicketChange
+
+SORTS = {
+    "newest": (Ticket.created_at.desc(), Ticket.id.desc()),
+    "oldest": (Ticket.created_at.asc(), Ticket.id.asc()),
+    "updated": (Ticket.updated_at.desc(), Ticket.id.desc()),
+    "priority": (Ticket.priority_rank.asc(), Ticket.created_at.desc(), Ticket.id.desc()),
+    "due": (Ticket.resolution_due_at.is_(None), Ticket.resolution_due_at.asc(), Ticket.id.asc()),
+}
+
+
+def ticket_list_query(*, status: str | None = None, priority: str | None = None,
+                      assignee_id: int | str | None = None, client_id: int | None = None,
+                      q: str | None = None, sort: str = "newest") -> Select:
+    """Tickets filtered as the list page and the API ask. `assignee_id` may be 'none'
+    (unassigned). `q` matches the number (#123 or 123) or text in the subject, case-insensitively."""
+    query = select(Ticket).options(joinedload(Ticket.client), joinedload(Ticket.assignee))
+    if status == "active":
+        query = query.where(Ticket.status.in_(ACTIVE_STATUSES))
+    elif status:
+        query = query.where(Ticket.status == status)
+    if priority:
+        query = query.where(Ticket.priority == priority)
+    if assignee_id == "none":
+        query = query.where(Ticket.assignee_id.is_(None))
+    elif assignee_id:
+        query = query.where(Ticket.assignee_id == int(assignee_id))
+    if client_id:
+        query = query.where(Ticket.client_id == client_id)
+    q = (q or "").strip()
+    if q:
+        number = q.lstrip("#")
+        conditions = [Ticket.subject_search.like(f"%{escape_like(fold(q))}%", escape="\\")]
+        if number.isdigit() and len(number) < 12:
+            conditions.append(Ticket.id == int(number))
+        query = query.where(or_(*conditions))
+    return query.order_by(*SORTS.get(sort, SORTS["newest"]))
+
+
+def dashboard(user_id: int, now: datetime, limit: int = 10) -> dict:
+    """The engineer's home: tickets nobody acknowledged (oldest first), mine, overdue."""
+    base = select(Ticket).options(joinedload(Ticket.client), joinedload(Ticket.assignee))
+    unacknowledged = base.where(Ticket.status == "open").order_by(Ticket.priority_rank, Ticket.created_at)
+    mine = base.where(Ticket.assignee_id == user_id, Ticket.status.in_(ACTIVE_STATUSES)).order_by(
+        Ticket.priority_rank, Ticket.created_at)
+    overdue = base.where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.resolution_due_at < now).order_by(
+        Ticket.resolution_due_at)
+    result = {}
+    for name, query in (("unacknowledged", unacknowledged), ("mine", mine), ("overdue", overdue)):
+        result[name] = list(db.session.scalars(query.limit(limit)).unique())
+        result[name + "_count"] = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return result
+
+
+def history(ticket_id: int) -> list[TicketChange]:
+    query = (select(TicketChange).options(joinedload(TicketChange.user))
+             .where(TicketChange.ticket_id == ticket_id).order_by(TicketChange.id))
+    return list(db.session.scalars(query))

@@ -1,0 +1,223 @@
+"""The engineers' ticket desk: dashboard, list, registration, ticket page."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.models import STAFF_ROLES, User
+from app.clients.models import Client
+from app.core.errors import DomainError
+from app.core.types import utcnow
+from app.core.web import staff_required
+from app.extensions import db
+from app.tickets import operations, queries
+from app.tickets.forms import (CHANNEL_LABELS, PRIORITY_LABELS, STATUS_ACTIONS, STATUS_LABELS, CommentForm,
+                               StatusForm, TicketEditForm, TicketForm)
+from app.tickets.lifecycle import PRIORITIES, REOPENINGS, STATUSES, allowed_targets
+from app.tickets.models import Ticket
+
+bp = Blueprint("tickets", __name__, template_folder="templates")
+
+
+@bp.record_once
+def _label_globals(state):
+    # globals, not a context processor: imported macros do not see the template context
+    state.app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, PRIORITY_LABELS=PRIORITY_LABELS,
+                                       CHANNEL_LABELS=CHANNEL_LABELS)
+
+
+def _get_ticket(ticket_id: int) -> Ticket:
+    return db.session.get(Ticket, ticket_id) or abort(404)
+
+
+def _staff_choices() -> list[tuple[int, str]]:
+    staff = db.session.scalars(select(User).where(User.role.in_(STAFF_ROLES), User.active.is_(True))
+                               .order_by(User.name)).all()
+    return [(0, _("— nobody —"))] + [(u.id, u.name) for u in staff]
+
+
+def _office_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["HOURDESK_OFFICE_TIMEZONE"])
+
+
+def _to_utc(local: datetime | None) -> datetime | None:
+    """A datetime-local input is office time."""
+    return local.replace(tzinfo=_office_tz()) if local else None
+
+
+def _to_local(value: datetime | None) -> datetime | None:
+    return value.astimezone(_office_tz()).replace(tzinfo=None) if value else None
+
+
+@bp.get("/")
+def home():
+    if current_user.is_authenticated and current_user.role == "client":
+        return redirect(url_for("portal.index"))
+    return dashboard()
+
+
+@staff_required
+def dashboard():
+    now = utcnow()
+    return render_template("tickets/dashboard.html", data=queries.dashboard(current_user.id, now), now=now)
+
+
+LIST_FILTERS = ("status", "priority", "assignee", "client_id", "q", "sort")
+
+
+@bp.get("/tickets/")
+@staff_required
+def index():
+    args = {k: request.args.get(k, "").strip() for k in LIST_FILTERS}
+    if args["status"] not in ("", "active", *STATUSES):
+        args["status"] = ""
+    if args["priority"] not in ("", *PRIORITIES):
+        args["priority"] = ""
+    assignee = args["assignee"]
+    assignee_id = current_user.id if assignee == "me" else ("none" if assignee == "none" else
+                                                              (int(assignee) if assignee.isdigit() else None))
+    client_id = int(args["client_id"]) if args["client_id"].isdigit() else None
+    query = queries.ticket_list_query(status=args["status"] or None, priority=args["priority"] or None,
+                                      assignee_id=assignee_id, client_id=client_id, q=args["q"],
+                                      sort=args["sort"] or "newest")
+    page = db.paginate(query, per_page=current_app.config["TICKETS_PER_PAGE"], error_out=False)
+    client = db.session.get(Client, client_id) if client_id else None
+    template = "tickets/_list_table.html" if request.headers.get("HX-Request") and not request.headers.get(
+        "HX-Boosted") else "tickets/index.html"
+    return render_template(template, page=page, args=args, client=client, staff=_staff_choices()[1:],
+                           statuses=STATUSES, priorities=PRIORITIES, now=utcnow(),
+                           without_client={k: v for k, v in args.items() if v and k != "client_id"})
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@staff_required
+def create():
+    form = TicketForm()
+    form.assignee_id.choices = _staff_choices()
+    client = db.session.get(Client, form.client_id.data) if form.client_id.data else None
+    if client is None and request.args.get("client_id", "").isdigit():
+        client = db.session.get(Client, int(request.args["client_id"]))
+    if client is not None:
+        form.requester_id.choices = [(0, "—")] + [(c.id, c.name) for c in client.contacts if c.active]
+    if form.validate_on_submit():
+        requester = db.session.get(User, form.requester_id.data) if form.requester_id.data else None
+        assignee = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
+        try:
+            if client is None:
+                raise DomainError(_("Choose a client."), field="client_id")
+            ticket = operations.create_ticket(
+                current_user, client, subject=form.subject.data, description=form.description.data or "",
+                priority=form.priority.data, channel=form.channel.data, requester=requester, assignee=assignee,
+                resolution_due_at=_to_utc(form.resolution_due_at.data))
+            db.session.commit()
+            flash(_("Ticket %(n)s registered.", n=ticket.number), "success")
+            return redirect(url_for("tickets.detail", ticket_id=ticket.id))
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "subject", form.subject).errors.append(exc.message)
+    elif request.method == "GET":
+        form.assignee_id.data = 0
+    return render_template("tickets/new.html", form=form, client=client), 422 if form.errors else 200
+
+
+@bp.get("/tickets/new/client/<int:client_id>")
+@staff_required
+def picked_client(client_id: int):
+    """htmx fragment: the chosen client's card and its contacts, swapped into the new-ticket form."""
+    client = db.session.get(Client, client_id) or abort(404)
+    return render_template("tickets/_picked_client.html", client=client)
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@staff_required
+def detail(ticket_id: int):
+    ticket = _get_ticket(ticket_id)
+    return _render_detail(ticket)
+
+
+def _render_detail(ticket: Ticket, *, edit_form=None, comment_form=None, status_form=None, status=200):
+    if edit_form is None:
+        edit_form = TicketEditForm(formdata=None, priority=ticket.priority, assignee_id=ticket.assignee_id or 0,
+                                   resolution_due_at=_to_local(ticket.resolution_due_at))
+    edit_form.assignee_id.choices = _staff_choices()
+    targets = [(s, (ticket.status, s) in REOPENINGS) for s in allowed_targets(ticket.status)]
+    return render_template(
+        "tickets/detail.html", ticket=ticket, history=queries.history(ticket.id), edit_form=edit_form,
+        comment_form=comment_form or CommentForm(formdata=None), status_form=status_form or StatusForm(formdata=None),
+        targets=targets, STATUS_ACTIONS=STATUS_ACTIONS, now=utcnow()), status
+
+
+@bp.post("/tickets/<int:ticket_id>/edit")
+@staff_required
+def edit(ticket_id: int):
+    ticket = _get_ticket(ticket_id)
+    form = TicketEditForm()
+    form.assignee_id.choices = _staff_choices()
+    if form.validate_on_submit():
+        try:
+            changes = operations.update_ticket(
+                ticket, current_user, priority=form.priority.data,
+                assignee=db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None,
+                resolution_due_at=_to_utc(form.resolution_due_at.data))
+            db.session.commit()
+            flash(_("Saved.") if changes else _("Nothing changed."), "success" if changes else "info")
+            return redirect(url_for("tickets.detail", ticket_id=ticket.id))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+    return _render_detail(ticket, edit_form=form, status=422)
+
+
+@bp.post("/tickets/<int:ticket_id>/take")
+@staff_required
+def take(ticket_id: int):
+    """One click for the engineer: assign to me and, if it is new, acknowledge it."""
+    ticket = _get_ticket(ticket_id)
+    try:
+        changes = {"assignee": current_user._get_current_object()}
+        if ticket.status == "open":
+            changes["status"] = "in_progress"
+        operations.update_ticket(ticket, current_user, **changes)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    return redirect(request.referrer if request.referrer and "/tickets" in request.referrer
+                    else url_for("tickets.detail", ticket_id=ticket.id))
+
+
+@bp.post("/tickets/<int:ticket_id>/status")
+@staff_required
+def change_status(ticket_id: int):
+    ticket = _get_ticket(ticket_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            operations.update_ticket(ticket, current_user, status=form.status.data, reason=form.reason.data)
+            db.session.commit()
+            flash(_("Status: %(s)s.", s=STATUS_LABELS.get(ticket.status, ticket.status)), "success")
+            return redirect(url_for("tickets.detail", ticket_id=ticket.id))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return _render_detail(ticket, status_form=form, status=exc.status)
+    return _render_detail(ticket, status_form=form, status=422)
+
+
+@bp.post("/tickets/<int:ticket_id>/comments")
+@staff_required
+def add_comment(ticket_id: int):
+    ticket = _get_ticket(ticket_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_comment(ticket, current_user, form.body.data, public=form.visibility.data != "internal")
+            db.session.commit()
+            return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#comments")
+        except DomainError as exc:
+            db.session.rollback()
+            form.body.errors.append(exc.message)
+    return _render_detail(ticket, comment_form=form, status=422)

@@ -1,0 +1,89 @@
+"""Configuration classes, fed by environment variables and checked at start-up.
+
+`HOURDESK_ENV` picks the class: `production` (the default, so nothing runs with weak settings by
+accident), `development` (what `make run` uses) or `testing`.
+"""
+import os
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    ENV_NAME = "production"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    #: None means "SQLite in the instance folder"; the factory fills the path in.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("HOURDESK_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+
+    WTF_CSRF_TIME_LIMIT = None  # a ticket page may stay open all day
+
+    BABEL_DEFAULT_LOCALE = os.environ.get("HOURDESK_DEFAULT_LOCALE", "ru")
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    HOURDESK_LOCALES = ("ru", "en")
+    #: Time zone used to show times to staff (clients may have their own).
+    HOURDESK_OFFICE_TIMEZONE = os.environ.get("HOURDESK_OFFICE_TIMEZONE", "Europe/Moscow")
+
+    BOOTSTRAP_SERVE_LOCAL = True  # offices may be offline: no CDN
+
+    RATELIMIT_ENABLED = _bool("HOURDESK_RATELIMIT", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    HOURDESK_LOGIN_RATE_LIMIT = os.environ.get("HOURDESK_LOGIN_RATE_LIMIT", "10 per minute")
+
+    TICKETS_PER_PAGE = 25
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start with settings that are unsafe for this environment."""
+        if not cls.SECRET_KEY:
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set it in the environment (e.g. "
+                "`export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')`), "
+                "or use HOURDESK_ENV=development for a local trial."
+            )
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SESSION_COOKIE_SECURE = _bool("HOURDESK_COOKIE_SECURE", False)  # served over plain http locally
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("HOURDESK_TEST_DATABASE_URL", "sqlite://")
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    BABEL_DEFAULT_LOCALE = "en"
+
+
+CONFIGS = {
+    "production": Config,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("HOURDESK_ENV", "production")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"HOURDESK_ENV={name!r}: expected one of {', '.join(CONFIGS)}") from None
