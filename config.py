@@ -43,6 +43,8 @@ class Config:
     HOURDESK_LOGIN_RATE_LIMIT = os.environ.get("HOURDESK_LOGIN_RATE_LIMIT", "10 per minute")
 
     TICKETS_PER_PAGE = 25
+    #: werkzeug hash method for passwords
+    PASSWORD_HASH_METHOD = "scrypt"
 
     @classmethod
     def check(cls) -> None:
@@ -72,6 +74,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     BABEL_DEFAULT_LOCALE = "en"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for tests; still a real salted hash
 
 
 CONFIGS = {

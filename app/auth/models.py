@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -56,8 +57,8 @@ class User(UserMixin, db.Model):
     client: Mapped[Client | None] = relationship(back_populates="contacts", foreign_keys=[client_id])
 
     def set_password(self, password: str) -> None:
-        # scrypt, werkzeug's default: memory-hard and salted.
-        self.password_hash = generate_password_hash(password)
+        # scrypt (werkzeug's default): memory-hard and salted. Only the test config makes it cheaper.
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

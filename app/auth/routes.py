@@ -80,7 +80,7 @@ def tokens():
         form = TokenForm(formdata=None)
     items = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
                                .order_by(ApiToken.id.desc())).all()
-    return render_template("auth/tokens.html", form=form, tokens=items, new_token=new_token)
+    return render_template("auth/tokens.html", form=form, tokens=items, new_token=new_token), 422 if form.errors else 200
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
@@ -116,7 +116,7 @@ def users():
                 db.session.rollback()
                 getattr(form, exc.field, form.email).errors.append(exc.message)
     items = db.session.scalars(select(User).order_by(User.role, User.name)).all()
-    return render_template("auth/users.html", form=form, users=items)
+    return render_template("auth/users.html", form=form, users=items), 422 if form.errors else 200
 
 
 @bp.post("/admin/users/<int:user_id>/active")

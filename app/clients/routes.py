@@ -64,7 +64,7 @@ def create():
         if client:
             flash(_("Client %(n)s registered.", n=client.name), "success")
             return redirect(url_for("clients.detail", client_id=client.id))
-    return render_template("clients/form.html", form=form, client=None)
+    return render_template("clients/form.html", form=form, client=None), 422 if form.errors else 200
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
@@ -79,7 +79,7 @@ def edit(client_id: int):
         if _save(form, client):
             flash(_("Saved."), "success")
             return redirect(url_for("clients.detail", client_id=client.id))
-    return render_template("clients/form.html", form=form, client=client)
+    return render_template("clients/form.html", form=form, client=client), 422 if form.errors else 200
 
 
 @bp.get("/<int:client_id>")

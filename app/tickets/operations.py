@@ -72,6 +72,8 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
         raise ValidationFailed(_("The requester is not a contact of this client."), code="invalid_requester", field="requester_id")
     _check_assignee(assignee)
     _check_due(resolution_due_at)
+    if desired_due_at is not None and desired_due_at <= utcnow():
+        raise ValidationFailed(_("The desired due date is in the past."), code="due_in_past", field="desired_due_at")
     ticket = Ticket(
         client=client,
         subject=_clean_subject(subject),

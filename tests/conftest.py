@@ -1,0 +1,186 @@
+"""Shared fixtures: a session-wide `app`, a clean `db` per test, `client`, login helpers, factories.
+
+The database is SQLite in a temporary file unless HOURDESK_TEST_DATABASE_URL names another (CI runs
+the suite again on PostgreSQL). Tests build the schema with `create_all`; `test_migrations.py` proves
+the migrations build the same schema.
+"""
+import os
+import smtplib
+import socket
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.auth.operations import create_user, issue_token
+from app.clients.operations import create_client
+from app.extensions import db as _db
+from app.extensions import limiter
+from app.tickets.operations import create_ticket
+from config import TestingConfig
+
+REQUIRE_ALL = os.environ.get("HOURDESK_REQUIRE_ALL") == "1"
+PASSWORD = "correct-horse-42"
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip locally when a real component is missing; fail under HOURDESK_REQUIRE_ALL=1 (CI)."""
+    if available:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"required component missing: {reason}")
+    pytest.skip(reason)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives a real Chromium through Playwright")
+    config.addinivalue_line("markers", "postgres: needs a real PostgreSQL server")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return os.environ.get("HOURDESK_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """The application, once per session, with a schema built from the models."""
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        _db.drop_all()
+        if _db.engine.dialect.name == "postgresql":
+            with _db.engine.begin() as conn:  # leftovers from an interrupted migration test
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        _db.create_all()
+    yield app
+
+
+@pytest.fixture
+def db(app):
+    """The database inside an app context; every table is emptied after the test."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        tables = list(reversed(_db.metadata.sorted_tables))
+        with _db.engine.begin() as conn:
+            if _db.engine.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+        if app.config["RATELIMIT_ENABLED"]:
+            limiter.reset()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_world(monkeypatch):
+    """Tests never reach a real mail server or any host off this machine."""
+    def refuse_smtp(*args, **kwargs):
+        raise AssertionError("a test tried to send real e-mail")
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", refuse_smtp)
+    real_connect = socket.socket.connect
+
+    def loopback_only(sock, address):
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None and host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("127."):
+            raise AssertionError(f"a test tried to connect to {address!r}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_only)
+
+
+# --- factories ----------------------------------------------------------------------------------
+
+class Factory:
+    """Makes valid objects with sensible defaults; every call gets fresh unique values."""
+
+    #: valid tax ids, handed out in turn (10-digit INNs, a 12-digit one, 8-digit EDRPOU)
+    INNS = ["7707083893", "7736207543", "7702070139", "7710140679", "7728168971", "500100732259",
+            "32855961", "00032129", "7830002293", "7704340310"]
+
+    def __init__(self):
+        self.n = 0
+
+    def _next(self) -> int:
+        self.n += 1
+        return self.n
+
+    def client(self, **kw):
+        n = self._next()
+        kw.setdefault("name", f"ООО «Клиент {n}»")
+        kw.setdefault("inn", self.INNS[(n - 1) % len(self.INNS)])
+        obj = create_client(**kw)
+        _db.session.commit()
+        return obj
+
+    def user(self, role="engineer", **kw):
+        n = self._next()
+        if role == "client" and "client" not in kw:
+            kw["client"] = self.client()
+        kw.setdefault("name", f"{role.title()} {n}")
+        obj = create_user(kw.pop("email", f"{role}{n}@hourdesk.example"), role=role,
+                          password=kw.pop("password", PASSWORD), **kw)
+        _db.session.commit()
+        return obj
+
+    def ticket(self, client=None, actor=None, **kw):
+        client = client or self.client()
+        actor = actor or self.user("engineer")
+        kw.setdefault("subject", f"Ticket {self._next()}")
+        obj = create_ticket(actor, client, **kw)
+        _db.session.commit()
+        return obj
+
+    def token(self, user) -> str:
+        _, raw = issue_token(user, "test")
+        _db.session.commit()
+        return raw
+
+
+@pytest.fixture
+def make(db):
+    return Factory()
+
+
+# --- login helpers ------------------------------------------------------------------------------
+
+@pytest.fixture
+def login(client):
+    """`login(user)` logs the test client in as `user` (through the real form)."""
+    def do(user, password=PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.data[:500]
+        return user
+    return do
+
+
+@pytest.fixture
+def as_role(make, login):
+    """`as_role('manager')` makes a user of that role and logs in; None stays anonymous."""
+    def do(role):
+        if role is None:
+            return None
+        return login(make.user(role))
+    return do
+
+
+@pytest.fixture
+def api(client, make):
+    """`api(user).get(...)`: the test client with a bearer token for `user`."""
+    class Api:
+        def __init__(self, user):
+            self.headers = {"Authorization": f"Bearer {make.token(user)}"} if user else {}
+
+        def get(self, url, **kw):
+            return client.get(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+        def post(self, url, json=None, **kw):
+            return client.post(url, json=json, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+    return Api

@@ -1,0 +1,97 @@
+"""Every route × every role, anonymous included, with the status each must get.
+
+The table must name every route the app serves: a new route without a row fails
+`test_table_covers_every_route`, so nobody adds a page without deciding who may see it.
+"""
+import pytest
+
+ROLES = ("anon", "client", "engineer", "manager", "admin")
+
+
+def row(anon, client, engineer, manager=None, admin=None):
+    manager = engineer if manager is None else manager
+    admin = manager if admin is None else admin
+    return dict(zip(ROLES, (anon, client, engineer, manager, admin)))
+
+
+STAFF_PAGE = row(302, 403, 200)
+STAFF_FORM_EMPTY = row(302, 403, 422)       # an empty POST: validation error, nothing written
+
+# (method, rule) → expected status per role. {client}, {ticket}, {token}, {user} are filled in.
+TABLE = {
+    ("GET", "/"): row(302, 302, 200),
+    ("GET", "/login"): row(200, 302, 302),
+    ("POST", "/login"): row(200, 302, 302),
+    ("POST", "/logout"): row(302, 302, 302),
+    ("GET", "/lang/<code>"): row(302, 302, 302),
+    ("GET", "/account/tokens"): row(302, 200, 200),
+    ("POST", "/account/tokens"): row(302, 422, 422),
+    ("POST", "/account/tokens/<int:token_id>/revoke"): row(302, 404, 404),   # someone else's token
+    ("GET", "/admin/users"): row(302, 403, 403, 403, 200),
+    ("POST", "/admin/users"): row(302, 403, 403, 403, 422),
+    ("POST", "/admin/users/<int:user_id>/active"): row(302, 403, 403, 403, 302),
+    ("GET", "/clients/"): STAFF_PAGE,
+    ("GET", "/clients/new"): STAFF_PAGE,
+    ("POST", "/clients/new"): STAFF_FORM_EMPTY,
+    ("GET", "/clients/<int:client_id>"): STAFF_PAGE,
+    ("GET", "/clients/<int:client_id>/edit"): STAFF_PAGE,
+    ("POST", "/clients/<int:client_id>/edit"): STAFF_FORM_EMPTY,
+    ("POST", "/clients/<int:client_id>/contacts"): STAFF_FORM_EMPTY,
+    ("GET", "/clients/picker"): STAFF_PAGE,
+    ("GET", "/tickets/"): STAFF_PAGE,
+    ("GET", "/tickets/new"): STAFF_PAGE,
+    ("POST", "/tickets/new"): STAFF_FORM_EMPTY,
+    ("GET", "/tickets/new/client/<int:client_id>"): STAFF_PAGE,
+    ("GET", "/tickets/<int:ticket_id>"): STAFF_PAGE,
+    ("POST", "/tickets/<int:ticket_id>/edit"): STAFF_FORM_EMPTY,
+    ("POST", "/tickets/<int:ticket_id>/status"): STAFF_FORM_EMPTY,
+    ("POST", "/tickets/<int:ticket_id>/comments"): STAFF_FORM_EMPTY,
+    ("POST", "/tickets/<int:ticket_id>/take"): row(302, 403, 302),
+    ("GET", "/portal/"): row(302, 200, 403),
+    # API: no token → 401; bodies are empty JSON objects
+    ("GET", "/api/v1/openapi.json"): row(200, 200, 200),
+    ("POST", "/api/v1/tokens"): row(422, 422, 422),
+    ("GET", "/api/v1/clients"): row(401, 200, 200),
+    ("POST", "/api/v1/clients"): row(401, 403, 422),
+    ("GET", "/api/v1/clients/<int:client_id>"): row(401, 200, 200),
+    ("POST", "/api/v1/tickets"): row(401, 422, 422),
+    ("GET", "/api/v1/tickets"): row(401, 200, 200),
+    ("GET", "/api/v1/tickets/<int:ticket_id>"): row(401, 200, 200),
+    ("POST", "/api/v1/tickets/<int:ticket_id>/status"): row(401, 403, 422),
+    ("POST", "/api/v1/tickets/<int:ticket_id>/comments"): row(401, 422, 422),
+}
+
+
+def test_table_covers_every_route(app):
+    served = {(method, rule.rule) for rule in app.url_map.iter_rules()
+              if not rule.endpoint.endswith("static") for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert served == set(TABLE), f"missing rows: {served - set(TABLE)}; stale rows: {set(TABLE) - served}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method, rule", sorted(TABLE))
+def test_route_access(client, make, login, method, rule, role):
+    company = make.client()
+    contact = make.user("client", client=company)
+    other = make.user("engineer")
+    ticket = make.ticket(client=company)
+    token_id_of_other = __import__("app.auth.operations", fromlist=["x"]).issue_token(other, "x")[0].id
+    from app.extensions import db
+    db.session.commit()
+
+    user = {"anon": None, "client": contact}.get(role) or (make.user(role) if role != "anon" else None)
+    headers = {}
+    if user is not None:
+        login(user)
+        if rule.startswith("/api/"):
+            headers["Authorization"] = f"Bearer {make.token(user)}"
+    path = (rule.replace("<int:client_id>", str(company.id)).replace("<int:ticket_id>", str(ticket.id))
+            .replace("<int:token_id>", str(token_id_of_other)).replace("<int:user_id>", str(other.id))
+            .replace("<code>", "en"))
+    if rule.startswith("/api/") and method == "POST":
+        response = client.post(path, json={}, headers=headers)
+    elif method == "POST":
+        response = client.post(path, data={})
+    else:
+        response = client.get(path, headers=headers)
+    assert response.status_code == TABLE[(method, rule)][role], response.data[:300]
