@@ -1,0 +1,145 @@
+"""Log-in, sessions, rate limiting, CSRF, the users CLI and configuration checks."""
+import pytest
+from click.testing import CliRunner
+
+from app import create_app
+from app.auth.models import User
+from config import Config, DevelopmentConfig, TestingConfig
+from tests.conftest import PASSWORD
+
+
+def test_login_and_logout(client, make, db):
+    user = make.user("engineer")
+    bad = client.post("/login", data={"email": user.email, "password": "wrong"})
+    assert bad.status_code == 200 and "Wrong e-mail or password" in bad.get_data(as_text=True)
+    ok = client.post("/login", data={"email": user.email.upper(), "password": PASSWORD})
+    assert ok.status_code == 302 and ok.headers["Location"] == "/"
+    assert client.get("/").status_code == 200
+    db.session.refresh(user)
+    assert user.last_login_at is not None
+    assert client.post("/logout").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_passwords_are_hashed(make, db):
+    user = make.user("engineer")
+    assert PASSWORD not in user.password_hash and user.password_hash.startswith(("pbkdf2:", "scrypt:"))
+    app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
+    with app.app_context():
+        probe = User(email="x@y.example", name="x", role="admin")
+        probe.set_password("secret-pass")
+        assert probe.password_hash.startswith("scrypt:")
+
+
+def test_client_contact_lands_in_the_portal(client, make):
+    contact = make.user("client")
+    response = client.post("/login", data={"email": contact.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/portal/"
+
+
+def test_disabled_user_cannot_log_in(client, make, db):
+    user = make.user("engineer")
+    user.active = False
+    db.session.commit()
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 200
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/tickets/", "/tickets/"), ("https://evil.example/", "/"), ("//evil.example/x", "/"), ("javascript:x", "/")])
+def test_next_only_goes_to_this_site(client, make, target, expected):
+    user = make.user("engineer")
+    response = client.post("/login?next=" + target, data={"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == expected
+
+
+def test_login_is_rate_limited(app, make, db):
+    limited = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                         RATELIMIT_ENABLED=True, HOURDESK_LOGIN_RATE_LIMIT="3 per minute")
+    web = limited.test_client()
+    statuses = [web.post("/login", data={"email": "a@b.example", "password": "x"}).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    api = [web.post("/api/v1/tokens", json={"email": "a@b.example", "password": "x"}).status_code for _ in range(5)]
+    assert api == [401, 401, 401, 429, 429]
+    assert web.post("/api/v1/tokens", json={"email": "a", "password": "x"}).get_json()["error"]["code"] == "too_many_requests"
+
+
+def test_csrf_is_enforced_on_forms(app, make, db):
+    strict = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                        WTF_CSRF_ENABLED=True)
+    user = make.user("engineer")
+    web = strict.test_client()
+    assert web.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 400
+    page = web.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    assert web.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    assert web.post("/logout").status_code == 400     # no token, no logout
+    # the API uses bearer tokens, not cookies: no CSRF token needed there
+    assert web.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD}).status_code == 201
+
+
+def test_production_requires_a_secret_key(monkeypatch):
+    monkeypatch.setattr(Config, "SECRET_KEY", None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(Config)
+
+
+def test_production_cookies_are_secure(monkeypatch):
+    monkeypatch.setattr(Config, "SECRET_KEY", "s" * 32)
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax" and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_users_create_cli(app, make, db):
+    company = make.client(inn="7707083893")
+    runner = CliRunner()
+    from app.auth.cli import users_cli
+
+    def run(*args):
+        return app.test_cli_runner().invoke(users_cli, list(args))
+
+    ok = run("create", "Boss@Hourdesk.example", "--role", "manager", "--password", "long-enough", "--name", "Boss")
+    assert ok.exit_code == 0, ok.output
+    assert db.session.query(User).filter_by(email="boss@hourdesk.example", role="manager").count() == 1
+    dup = run("create", "boss@hourdesk.example", "--role", "engineer", "--password", "long-enough")
+    assert dup.exit_code != 0 and "already exists" in dup.output
+    contact = run("create", "c@romashka.example", "--role", "client", "--password", "long-enough", "--client-inn", "7707083893")
+    assert contact.exit_code == 0, contact.output
+    assert db.session.query(User).filter_by(email="c@romashka.example").one().client_id == company.id
+    unknown = run("create", "d@x.example", "--role", "client", "--password", "long-enough", "--client-inn", "7736207543")
+    assert unknown.exit_code != 0 and "no client with INN" in unknown.output
+    orphan = run("create", "e@x.example", "--role", "client", "--password", "long-enough")
+    assert orphan.exit_code != 0 and "must belong to a client company" in orphan.output
+    weak = run("create", "f@x.example", "--role", "admin", "--password", "short")
+    assert weak.exit_code != 0
+    bad_role = run("create", "g@x.example", "--role", "king", "--password", "long-enough")
+    assert bad_role.exit_code != 0
+    assert db.session.query(User).count() == 2
+    del runner
+
+
+def test_tokens_page_shows_a_new_token_once_and_revokes(client, make, login, db, api):
+    login(make.user("engineer"))
+    page = client.post("/account/tokens", data={"name": "office speaker"}).get_data(as_text=True)
+    raw = page.split('id="new-token">')[1].split("<")[0]
+    assert client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    assert raw not in client.get("/account/tokens").get_data(as_text=True)
+    from app.auth.models import ApiToken
+    token = db.session.query(ApiToken).one()
+    client.post(f"/account/tokens/{token.id}/revoke")
+    assert client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+
+
+def test_language_switch(client, make, login, db):
+    user = login(make.user("engineer"))
+    client.get("/lang/ru")
+    db.session.refresh(user)
+    assert user.locale == "ru"
+    assert client.get("/lang/de").status_code == 404

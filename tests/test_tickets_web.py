@@ -1,0 +1,180 @@
+"""The engineers' ticket desk in the browser-facing routes (no JavaScript here; see test_browser)."""
+from datetime import datetime, timedelta, timezone
+
+from app.tickets.models import Comment, Ticket, TicketChange
+from app.tickets.operations import update_ticket
+
+
+def test_register_ticket_through_the_form(client, make, login, db):
+    engineer = login(make.user("engineer"))
+    company = make.client()
+    contact = make.user("client", client=company)
+    response = client.post("/tickets/new", data={
+        "client_id": company.id, "subject": "Не печатает принтер", "description": "В бухгалтерии",
+        "priority": "high", "channel": "phone", "requester_id": contact.id, "assignee_id": engineer.id,
+        "resolution_due_at": "2030-01-15T10:30"})
+    assert response.status_code == 302
+    ticket = db.session.query(Ticket).one()
+    assert response.headers["Location"].endswith(f"/tickets/{ticket.id}")
+    assert (ticket.subject, ticket.priority, ticket.requester_id, ticket.assignee_id, ticket.status) == (
+        "Не печатает принтер", "high", contact.id, engineer.id, "open")
+    # the due time is office time (Europe/Moscow, UTC+3)
+    assert ticket.resolution_due_at == datetime(2030, 1, 15, 7, 30, tzinfo=timezone.utc)
+    page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "Не печатает принтер" in page and company.name.replace("«", "&laquo;") in page or company.inn in page
+
+
+def test_register_ticket_bad_input_writes_nothing(client, make, login, db):
+    login(make.user("engineer"))
+    company = make.client()
+    cases = [
+        ({"subject": "x"}, "Choose a client"),
+        ({"client_id": 999999, "subject": "x"}, "Choose a client"),
+        ({"client_id": company.id, "subject": ""}, "This field is required"),
+        ({"client_id": company.id, "subject": "x" * 256}, "255"),
+        ({"client_id": company.id, "subject": "x", "priority": "urgent"}, "Not a valid choice"),
+    ]
+    for data, message in cases:
+        data = {"priority": "normal", "channel": "phone", "assignee_id": 0, **data}
+        response = client.post("/tickets/new", data=data)
+        assert response.status_code == 422, data
+        assert message in response.get_data(as_text=True), (data, message)
+    assert db.session.query(Ticket).count() == 0
+
+
+def test_html_in_any_text_is_escaped(client, make, login, db):
+    engineer = login(make.user("engineer"))
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    company = make.client(name=f"Evil {evil}")
+    ticket = make.ticket(client=company, actor=engineer, subject=f"S {evil}", description=f"D {evil}")
+    client.post(f"/tickets/{ticket.id}/comments", data={"body": f"C {evil} [link](javascript:alert(1))"})
+    for url in (f"/tickets/{ticket.id}", "/tickets/", f"/clients/{company.id}", "/clients/", "/clients/picker?q=evil",
+                "/"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in page, url
+        assert "onerror=alert" not in page.replace("onerror=alert(1)&gt;", ""), url
+        assert "javascript:alert" not in page, url
+    page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "&lt;script&gt;" in page  # shown, as text
+
+
+def test_each_changed_field_is_audited(client, make, login, db):
+    engineer = login(make.user("engineer"))
+    other = make.user("engineer")
+    ticket = make.ticket(actor=engineer)
+    response = client.post(f"/tickets/{ticket.id}/edit", data={
+        "priority": "critical", "assignee_id": other.id, "resolution_due_at": "2030-02-01T09:00"})
+    assert response.status_code == 302
+    fields = {c.field: c for c in db.session.query(TicketChange).filter_by(ticket_id=ticket.id)}
+    assert set(fields) == {"created", "priority", "assignee", "resolution_due_at"}
+    assert (fields["priority"].old_value, fields["priority"].new_value) == ("normal", "critical")
+    assert other.email in fields["assignee"].new_value and fields["assignee"].old_value is None
+    assert all(c.user_id == engineer.id for c in fields.values())
+    # saving the same values writes nothing
+    client.post(f"/tickets/{ticket.id}/edit", data={"priority": "critical", "assignee_id": other.id,
+                                                     "resolution_due_at": "2030-02-01T09:00"})
+    assert db.session.query(TicketChange).filter_by(ticket_id=ticket.id).count() == 4
+    history = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "critical" in history and "resolution_due_at" in history
+
+
+def test_status_buttons_follow_the_table(client, make, login, db):
+    engineer = login(make.user("engineer"))
+    ticket = make.ticket(actor=engineer)
+    assert client.post(f"/tickets/{ticket.id}/status", data={"status": "in_progress"}).status_code == 302
+    db.session.refresh(ticket)
+    assert ticket.status == "in_progress" and ticket.acknowledged_at is not None
+    client.post(f"/tickets/{ticket.id}/status", data={"status": "cancelled"})
+    response = client.post(f"/tickets/{ticket.id}/status", data={"status": "in_progress"})
+    assert response.status_code == 409
+    db.session.refresh(ticket)
+    assert ticket.status == "cancelled"
+    assert client.post(f"/tickets/{ticket.id}/status", data={"status": "bogus"}).status_code == 409
+
+
+def test_reopen_from_the_page_needs_a_reason(client, make, login, db):
+    engineer = login(make.user("engineer"))
+    ticket = make.ticket(actor=engineer)
+    update_ticket(ticket, engineer, status="resolved")
+    db.session.commit()
+    page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert 'name="reason"' in page
+    assert client.post(f"/tickets/{ticket.id}/status", data={"status": "in_progress"}).status_code == 422
+    db.session.refresh(ticket)
+    assert ticket.status == "resolved"
+    client.post(f"/tickets/{ticket.id}/status", data={"status": "in_progress", "reason": "не помогло"})
+    db.session.refresh(ticket)
+    assert ticket.status == "in_progress"
+
+
+def test_take_assigns_and_acknowledges(client, make, login, db):
+    engineer = login(make.user("engineer"))
+    ticket = make.ticket()
+    client.post(f"/tickets/{ticket.id}/take")
+    db.session.refresh(ticket)
+    assert ticket.assignee_id == engineer.id and ticket.status == "in_progress"
+
+
+def test_internal_note_and_public_reply(client, make, login, db):
+    login(make.user("engineer"))
+    ticket = make.ticket()
+    client.post(f"/tickets/{ticket.id}/comments", data={"body": "**секрет**", "visibility": "internal"})
+    client.post(f"/tickets/{ticket.id}/comments", data={"body": "Готово", "visibility": "public"})
+    assert [(c.body, c.public) for c in db.session.query(Comment).order_by(Comment.id)] == [
+        ("**секрет**", False), ("Готово", True)]
+    page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "<strong>секрет</strong>" in page  # Markdown rendered, sanitised
+    assert client.post(f"/tickets/{ticket.id}/comments", data={"body": ""}).status_code == 422
+
+
+def test_list_filters_search_sort_and_pages(client, make, login, db, app):
+    engineer = login(make.user("engineer"))
+    a, b = make.client(), make.client()
+    urgent = make.ticket(client=a, subject="Сервер лежит", priority="critical")
+    for i in range(30):
+        make.ticket(client=b, subject=f"Картридж {i}", priority="low")
+    update_ticket(urgent, engineer, status="in_progress", assignee=engineer)
+    db.session.commit()
+
+    def numbers(query):
+        page = client.get("/tickets/" + query).get_data(as_text=True)
+        return page.count('data-ticket-id="')
+
+    assert numbers("") == app.config["TICKETS_PER_PAGE"]
+    assert numbers("?page=2") == 31 - app.config["TICKETS_PER_PAGE"]
+    assert numbers("?status=in_progress") == 1
+    assert numbers("?assignee=me") == 1
+    assert numbers("?assignee=none") == 25
+    assert numbers(f"?client_id={a.id}") == 1
+    assert numbers("?q=СЕРВЕР") == 1
+    assert numbers("?q=картридж 1") == 11          # 1, 10..19
+    assert numbers("?priority=critical") == 1
+    first_by_priority = client.get("/tickets/?sort=priority").get_data(as_text=True)
+    assert first_by_priority.index("Сервер лежит") < first_by_priority.index("Картридж")
+    # htmx asks for the table only
+    fragment = client.get("/tickets/?status=open", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and 'id="tickets"' in fragment
+    # nonsense filters are ignored, not a crash
+    assert client.get("/tickets/?status=zzz&priority=zzz&assignee=zzz&client_id=zz&page=-3&sort=zzz").status_code == 200
+
+
+def test_dashboard_shows_unacknowledged_mine_and_overdue(client, make, login, db):
+    engineer = login(make.user("engineer"))
+    new = make.ticket(subject="Новая заявка")
+    mine = make.ticket(subject="Моя заявка")
+    update_ticket(mine, engineer, status="in_progress", assignee=engineer)
+    late = make.ticket(subject="Просроченная", resolution_due_at=datetime.now(timezone.utc) - timedelta(hours=1))
+    update_ticket(late, engineer, status="in_progress")
+    done = make.ticket(subject="Закрытая просроченная", resolution_due_at=datetime.now(timezone.utc) - timedelta(hours=1))
+    update_ticket(done, engineer, status="closed")
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+
+    def section(name):
+        start = page.index(f'id="dash-{name}"')
+        return page[start:page.index("</section>", start)]
+
+    assert "Новая заявка" in section("unacknowledged") and "Моя заявка" not in section("unacknowledged")
+    assert "Моя заявка" in section("mine") and "Новая заявка" not in section("mine")
+    assert "Просроченная" in section("overdue") and "Закрытая просроченная" not in section("overdue")
+    assert new.number in page
