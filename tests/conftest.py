@@ -9,6 +9,7 @@ import smtplib
 import socket
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app import create_app
@@ -74,8 +75,22 @@ def db(app):
             limiter.reset()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    The `db` fixture keeps an app context open for the test body; without this, requests would
+    reuse it and share `g` (Flask-Login's cached user, Flask-Babel's cached locale) and the test's
+    database session, hiding bugs a real server would show.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app, db):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

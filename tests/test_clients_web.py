@@ -85,3 +85,23 @@ def test_picked_client_fragment_lists_contacts(client, make, login):
     assert f'name="client_id" value="{company.id}"' in fragment and "Мария Контактова" in fragment
     assert f'value="{contact.id}"' in fragment
     assert client.get("/tickets/new/client/999999").status_code == 404
+
+
+def test_picker_search_uses_the_indexes(db, make):
+    """10,000 clients must not mean a table scan per keystroke: the plan names the index.
+
+    On PostgreSQL a tiny table is scanned anyway, so sequential scans are switched off to prove the
+    text_pattern_ops index can serve the prefix LIKE whatever the database collation."""
+    from sqlalchemy import text
+
+    from app.clients.queries import client_search
+    postgres = db.engine.dialect.name == "postgresql"
+    for q, index in (("ром", "ix_clients_name_search"), ("7707", "ix_clients_inn_pattern")):
+        compiled = client_search(q).limit(10).compile(db.engine, compile_kwargs={"literal_binds": True})
+        with db.engine.begin() as conn:
+            if postgres:
+                conn.execute(text("SET LOCAL enable_seqscan = off"))
+                plan = " ".join(str(r) for r in conn.execute(text(f"EXPLAIN {compiled}")))
+            else:
+                plan = " ".join(str(r) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+        assert index in plan, plan

@@ -75,7 +75,7 @@ def test_each_changed_field_is_audited(client, make, login, db):
                                                      "resolution_due_at": "2030-02-01T09:00"})
     assert db.session.query(TicketChange).filter_by(ticket_id=ticket.id).count() == 4
     history = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
-    assert "critical" in history and "resolution_due_at" in history
+    assert "critical" in history and "<strong>due</strong>" in history and "2/1/30" in history
 
 
 def test_status_buttons_follow_the_table(client, make, login, db):

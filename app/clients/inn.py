@@ -3,12 +3,14 @@
 Russia: INN of 10 digits (organisations) or 12 (individual entrepreneurs).
 Ukraine: EDRPOU of 8 digits (organisations).
 """
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.ru import inn as ru_inn
 from stdnum.ua import edrpou as ua_edrpou
 
-from app.core.errors import ValidationFailed
 from flask_babel import lazy_gettext as _l
+
+from app.core.errors import ValidationFailed
 
 COUNTRIES = ("RU", "UA")
 _VALIDATORS = {"RU": ru_inn, "UA": ua_edrpou}
@@ -32,10 +34,15 @@ def validate_inn(raw: str, country: str | None = None) -> tuple[str, str]:
                                code="invalid_country", field="country")
     try:
         return validator.validate(number), country
-    except StdnumError as exc:
-        if country == "RU":
-            hint = _l("A Russian INN has 10 or 12 digits with valid check digits.")
-        else:
-            hint = _l("A Ukrainian EDRPOU has 8 digits with a valid check digit.")
-        raise ValidationFailed(f"{_l('Invalid tax id')} {raw!r}: {exc.message.rstrip('.')}. {hint}",
-                               code="invalid_inn", field="inn") from None
+    except InvalidLength:
+        detail = _l("wrong number of digits")
+    except InvalidFormat:
+        detail = _l("only digits are allowed")
+    except InvalidChecksum:
+        detail = _l("the check digits do not match")
+    except StdnumError:
+        detail = _l("not a valid number")
+    hint = (_l("A Russian INN has 10 or 12 digits with valid check digits.") if country == "RU"
+            else _l("A Ukrainian EDRPOU has 8 digits with a valid check digit."))
+    raise ValidationFailed(str(_l("Invalid tax id %(raw)s: %(detail)s.", raw=raw, detail=detail)) + " " + str(hint),
+                           code="invalid_inn", field="inn")

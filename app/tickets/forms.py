@@ -40,3 +40,10 @@ class StatusForm(FlaskForm):
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=20000)])
     visibility = HiddenField(default="public")
+
+#: how the history names each audited field
+FIELD_LABELS = {"created": _l("registered"), "status": _l("status"), "priority": _l("priority"),
+                "assignee": _l("assignee"), "subject": _l("subject"), "description": _l("description"),
+                "resolution_due_at": _l("due"), "acknowledged_at": _l("acknowledged"),
+                "first_response_at": _l("first response"), "resolved_at": _l("resolved"),
+                "closed_at": _l("closed"), "cancelled_at": _l("cancelled")}

@@ -3,7 +3,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_datetime, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from app.core.types import utcnow
 from app.core.web import staff_required
 from app.extensions import db
 from app.tickets import operations, queries
-from app.tickets.forms import (CHANNEL_LABELS, PRIORITY_LABELS, STATUS_ACTIONS, STATUS_LABELS, CommentForm,
+from app.tickets.forms import (CHANNEL_LABELS, FIELD_LABELS, PRIORITY_LABELS, STATUS_ACTIONS, STATUS_LABELS, CommentForm,
                                StatusForm, TicketEditForm, TicketForm)
 from app.tickets.lifecycle import PRIORITIES, REOPENINGS, STATUSES, allowed_targets
 from app.tickets.models import Ticket
@@ -26,7 +26,24 @@ bp = Blueprint("tickets", __name__, template_folder="templates")
 def _label_globals(state):
     # globals, not a context processor: imported macros do not see the template context
     state.app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, PRIORITY_LABELS=PRIORITY_LABELS,
-                                       CHANNEL_LABELS=CHANNEL_LABELS)
+                                       CHANNEL_LABELS=CHANNEL_LABELS, FIELD_LABELS=FIELD_LABELS,
+                                       change_value=change_value)
+
+
+def change_value(field: str, value: str | None) -> str:
+    """A history value as people read it: labels for statuses, local times for timestamps."""
+    if value is None:
+        return "∅"
+    if field in ("status", "created"):
+        return str(STATUS_LABELS.get(value, value))
+    if field == "priority":
+        return str(PRIORITY_LABELS.get(value, value))
+    if field.endswith("_at"):
+        try:
+            return format_datetime(datetime.fromisoformat(value), "short")
+        except ValueError:
+            return value
+    return value
 
 
 def _get_ticket(ticket_id: int) -> Ticket:
