@@ -64,7 +64,9 @@ def test_engineer_registers_a_ticket_with_the_picker(live_server, browser, tmp_p
     page.wait_for_url(live_server + "/")
 
     page.click("text=New ticket")
-    page.fill("#client-search", "ром")           # search as you type
+    page.wait_for_url("**/tickets/new")
+    page.wait_for_load_state("load")              # htmx has wired the picker up
+    page.locator("#client-search").press_sequentially("ром", delay=50)   # search as you type
     option = page.locator("#picker-results [role=option]")
     option.first.wait_for()
     assert option.count() == 1 and "7707083893" in option.first.inner_text()
@@ -79,6 +81,7 @@ def test_engineer_registers_a_ticket_with_the_picker(live_server, browser, tmp_p
     page.screenshot(path=str(tmp_path / "ticket.png"))
 
     page.goto(live_server + "/tickets/")
+    page.wait_for_load_state("load")
     row = page.locator("#tickets tbody tr", has_text="Не печатает принтер")
     assert row.count() == 1 and "open" in row.inner_text()
     page.fill("#f-q", "бухгалтерии")               # the live filter (htmx) narrows the table
