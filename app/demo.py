@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from stdnum.ru import inn as ru_inn
 from stdnum.ua import edrpou
 
@@ -188,6 +188,9 @@ def generate(n_tickets: int, n_clients: int, seed: int):
             rows = []
     if rows:
         db.session.execute(insert(Ticket), rows)
+    db.session.commit()
+    # fresh planner statistics after a bulk load (PostgreSQL's autovacuum would get there later)
+    db.session.execute(text("ANALYZE"))
     db.session.commit()
     total = db.session.scalar(select(func.count(Ticket.id)))
     click.echo(f"generated {len(inns)} clients and {n_tickets} tickets ({total} tickets in all)")

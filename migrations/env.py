@@ -40,6 +40,12 @@ target_db = current_app.extensions['migrate'].db
 # ... etc.
 
 
+def include_name(name, type_, parent_names):
+    from app.core.db_setup import include_name as hourdesk_include_name
+
+    return hourdesk_include_name(name, type_, parent_names)
+
+
 def render_item(type_, obj, autogen_context):
     """Write our column types as plain SQLAlchemy types, so migrations never import the app."""
     from app.core.types import UTCDateTime
@@ -98,6 +104,7 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

@@ -12,6 +12,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from flask_migrate import upgrade
+
 from app import create_app
 from app.auth.operations import create_user, issue_token
 from app.clients.operations import create_client
@@ -22,6 +24,7 @@ from config import TestingConfig
 
 REQUIRE_ALL = os.environ.get("HOURDESK_REQUIRE_ALL") == "1"
 PASSWORD = "correct-horse-42"
+MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 
 def require(available: bool, reason: str) -> None:
@@ -45,14 +48,19 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    """The application, once per session, with a schema built from the models."""
+    """The application, once per session, on a schema built by the migrations (so the search
+    indexes they create exist too; test_migrations proves they match the models)."""
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():
-        _db.drop_all()
-        if _db.engine.dialect.name == "postgresql":
-            with _db.engine.begin() as conn:  # leftovers from an interrupted migration test
-                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        _db.create_all()
+        with _db.engine.begin() as conn:  # start from nothing, whatever an earlier run left
+            if _db.engine.dialect.name == "postgresql":
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            else:
+                for name in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                              "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'tickets_search_%'")).scalars():
+                    conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
+        upgrade(directory=MIGRATIONS)
     yield app
 
 

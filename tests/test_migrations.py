@@ -11,11 +11,11 @@ from sqlalchemy import MetaData, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
+from app.core.db_setup import include_name
 from app.extensions import db
 from config import TestingConfig
-from tests.conftest import require
+from tests.conftest import MIGRATIONS, require
 
-MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
 
 def _check_round_trip(url: str) -> None:
@@ -23,7 +23,8 @@ def _check_round_trip(url: str) -> None:
     with app.app_context():
         upgrade(directory=MIGRATIONS)
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True,
+                                                             "include_name": include_name})
             diff = compare_metadata(context, db.metadata)
             # the comparison does see differences: against no models at all, every table is extra
             assert len(compare_metadata(context, MetaData())) >= len(db.metadata.tables)

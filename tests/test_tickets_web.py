@@ -178,3 +178,26 @@ def test_dashboard_shows_unacknowledged_mine_and_overdue(client, make, login, db
     assert "Моя заявка" in section("mine") and "Новая заявка" not in section("mine")
     assert "Просроченная" in section("overdue") and "Закрытая просроченная" not in section("overdue")
     assert new.number in page
+
+
+def test_text_search_follows_subject_changes(make, db):
+    """The search index (FTS5 on SQLite, pg_trgm on PostgreSQL) stays in step with the subject."""
+    from app.tickets.queries import ticket_list_query
+
+    engineer = make.user("engineer")
+    ticket = make.ticket(actor=engineer, subject="Сломался принтер HP")
+    other = make.ticket(actor=engineer, subject='Пишет "ошибка 42" при входе')
+
+    def found(q):
+        return [t.id for t in db.session.scalars(ticket_list_query(q=q))]
+
+    assert found("принтер") == [ticket.id] and found("ПРИНТ") == [ticket.id] and found("hp") == [ticket.id]
+    assert found('"ошибка 42"') == [other.id] and found("42") == [other.id]   # quotes and short text
+    update_ticket(ticket, engineer, subject="Сломался сканер")
+    db.session.commit()
+    assert found("принтер") == [] and found("сканер") == [ticket.id]
+    from sqlalchemy import delete
+    db.session.execute(delete(Ticket).where(Ticket.id == other.id))  # the app never deletes; the index must cope
+    db.session.commit()
+    assert found("ошибка") == []
+    assert found("%") == [] and found("_") == []

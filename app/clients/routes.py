@@ -86,7 +86,7 @@ def edit(client_id: int):
 @staff_required
 def detail(client_id: int):
     client = _get_client(client_id)
-    tickets = db.session.scalars(ticket_list_query(client_id=client.id).limit(20)).unique().all()
+    tickets = db.session.scalars(ticket_list_query(client_id=client.id).limit(20)).all()
     return render_template("clients/detail.html", client=client, tickets=tickets, contact_form=ContactForm())
 
 
@@ -105,7 +105,7 @@ def add_contact(client_id: int):
         except DomainError as exc:
             db.session.rollback()
             getattr(form, exc.field or "email", form.email).errors.append(exc.message)
-    tickets = db.session.scalars(ticket_list_query(client_id=client.id).limit(20)).unique().all()
+    tickets = db.session.scalars(ticket_list_query(client_id=client.id).limit(20)).all()
     return render_template("clients/detail.html", client=client, tickets=tickets, contact_form=form), 422
 
 

@@ -16,3 +16,15 @@ def configure_engine(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+#: database objects that migrations create but models do not describe (search indexes);
+#: Alembic's comparison leaves them alone
+SEARCH_OBJECTS = ("tickets_search", "ix_tickets_subject_trgm")
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic `include_name` hook: skip the search structures and FTS5's shadow tables."""
+    if name is None:
+        return True
+    return not any(name == obj or name.startswith(obj + "_") for obj in SEARCH_OBJECTS)

@@ -12,5 +12,5 @@ bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templa
 @bp.get("/")
 @roles_required("client")
 def index():
-    tickets = db.session.scalars(ticket_list_query(client_id=current_user.client_id).limit(50)).unique().all()
+    tickets = db.session.scalars(ticket_list_query(client_id=current_user.client_id).limit(50)).all()
     return render_template("portal/index.html", tickets=tickets, client=current_user.client)
