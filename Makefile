@@ -25,7 +25,7 @@ translations: $(VENV)/.installed
 
 db: venv
 	$(FLASK) db upgrade
-	@if [ "$$($(FLASK) demo is-empty)" = "empty" ]; then $(FLASK) demo load; fi
+	@if [ "$$($(FLASK) demo is-empty)" = "empty" ]; then $(FLASK) demo load | head -n 1; fi
 
 run: db
 	@$(FLASK) demo logins

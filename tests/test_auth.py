@@ -1,6 +1,5 @@
 """Log-in, sessions, rate limiting, CSRF, the users CLI and configuration checks."""
 import pytest
-from click.testing import CliRunner
 
 from app import create_app
 from app.auth.models import User
@@ -99,7 +98,6 @@ def test_security_headers(client):
 
 def test_users_create_cli(app, make, db):
     company = make.client(inn="7707083893")
-    runner = CliRunner()
     from app.auth.cli import users_cli
 
     def run(*args):
@@ -122,7 +120,6 @@ def test_users_create_cli(app, make, db):
     bad_role = run("create", "g@x.example", "--role", "king", "--password", "long-enough")
     assert bad_role.exit_code != 0
     assert db.session.query(User).count() == 2
-    del runner
 
 
 def test_tokens_page_shows_a_new_token_once_and_revokes(client, make, login, db, api):

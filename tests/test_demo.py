@@ -1,5 +1,4 @@
 """Demo data: idempotent, covers every status, valid tax ids; bulk generation."""
-from click.testing import CliRunner  # noqa: F401  (flask's runner wraps it)
 from stdnum.ru import inn as ru_inn
 from stdnum.ua import edrpou
 

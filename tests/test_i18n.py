@@ -24,7 +24,6 @@ def test_anonymous_follows_the_browser_then_the_switch(client):
 
 def test_errors_are_translated(client, make, login):
     login(make.user("engineer", locale="ru"))
-    company = make.client()
     page = client.post("/clients/new", data={"name": "X", "inn": "7707083894", "timezone": "Europe/Moscow",
                                              "account_manager_id": 0}).get_data(as_text=True)
     assert "Неверный ИНН" in page

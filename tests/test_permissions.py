@@ -5,13 +5,15 @@ The table must name every route the app serves: a new route without a row fails
 """
 import pytest
 
+from app.auth.operations import issue_token
+
 ROLES = ("anon", "client", "engineer", "manager", "admin")
 
 
 def row(anon, client, engineer, manager=None, admin=None):
     manager = engineer if manager is None else manager
     admin = manager if admin is None else admin
-    return dict(zip(ROLES, (anon, client, engineer, manager, admin)))
+    return dict(zip(ROLES, (anon, client, engineer, manager, admin), strict=True))
 
 
 STAFF_PAGE = row(302, 403, 200)
@@ -70,13 +72,12 @@ def test_table_covers_every_route(app):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("method, rule", sorted(TABLE))
-def test_route_access(client, make, login, method, rule, role):
+def test_route_access(client, db, make, login, method, rule, role):
     company = make.client()
     contact = make.user("client", client=company)
     other = make.user("engineer")
     ticket = make.ticket(client=company)
-    token_id_of_other = __import__("app.auth.operations", fromlist=["x"]).issue_token(other, "x")[0].id
-    from app.extensions import db
+    token_id_of_other = issue_token(other, "someone else's")[0].id
     db.session.commit()
 
     user = {"anon": None, "client": contact}.get(role) or (make.user(role) if role != "anon" else None)

@@ -1,6 +1,4 @@
 """API: clients."""
-from sqlalchemy import select
-
 from app.api import api_route, current_api_user, json_body, paginate, query_args
 from app.auth.models import STAFF_ROLES
 from app.clients import operations

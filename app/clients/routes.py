@@ -86,8 +86,12 @@ def edit(client_id: int):
 @staff_required
 def detail(client_id: int):
     client = _get_client(client_id)
+    return _render_detail(client, ContactForm())
+
+
+def _render_detail(client: Client, contact_form: ContactForm):
     tickets = db.session.scalars(ticket_list_query(client_id=client.id).limit(20)).all()
-    return render_template("clients/detail.html", client=client, tickets=tickets, contact_form=ContactForm())
+    return render_template("clients/detail.html", client=client, tickets=tickets, contact_form=contact_form)
 
 
 @bp.post("/<int:client_id>/contacts")
@@ -105,8 +109,7 @@ def add_contact(client_id: int):
         except DomainError as exc:
             db.session.rollback()
             getattr(form, exc.field or "email", form.email).errors.append(exc.message)
-    tickets = db.session.scalars(ticket_list_query(client_id=client.id).limit(20)).all()
-    return render_template("clients/detail.html", client=client, tickets=tickets, contact_form=form), 422
+    return _render_detail(client, form), 422
 
 
 @bp.get("/picker")
