@@ -28,6 +28,7 @@ def install(session_factory) -> None:
             except Exception:  # a failed notification must not undo a committed change
                 current_app.logger.exception("after-commit side effect failed")
 
-    @event.listens_for(session_factory, "after_rollback")
-    def _drop(session):
+    # "soft": fires on every rollback() call, even when no database transaction had begun yet
+    @event.listens_for(session_factory, "after_soft_rollback")
+    def _drop(session, previous_transaction):
         session.info.pop(_KEY, None)
