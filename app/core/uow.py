@@ -15,6 +15,10 @@ _KEY = "hourdesk_after_commit"
 
 def after_commit(session: Session, fn: Callable[[], None]) -> None:
     """Queue `fn` to run after `session` commits."""
+    if hasattr(session, "registry"):  # a scoped_session: act on this thread's session
+        session = session.registry()
+    if not session.in_transaction():
+        session.begin()  # tie the queue to a transaction, so a rollback() is sure to drop it
     session.info.setdefault(_KEY, []).append(fn)
 
 
