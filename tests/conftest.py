@@ -92,8 +92,14 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # The test's own session ends its transaction around each request, so the request sees
+        # what the test wrote and the test then reads what the request wrote (SQLite's
+        # transactions are real snapshots).
+        _db.session.commit()
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        _db.session.commit()
+        return response
 
 
 @pytest.fixture

@@ -1,14 +1,45 @@
-"""Per-connection database settings."""
+"""Per-connection database settings and the write lock for ledger changes."""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+#: set while a unit of work must hold the database's write lock from its first statement
+_IMMEDIATE: ContextVar[bool] = ContextVar("hourdesk_immediate", default=False)
+
+
+@contextmanager
+def serialized_writes(session):
+    """Run the enclosed work in a transaction that owns the write lock from its start.
+
+    SQLite: `BEGIN IMMEDIATE`, so two closes cannot both read a lot's minutes and then both write
+    (a deferred transaction would fail with "database is locked" on the upgrade instead of
+    waiting). PostgreSQL: an ordinary transaction; ledger operations lock the client's row
+    `FOR UPDATE`. Any transaction still open (from reads) is committed first, so nothing read
+    before the lock is trusted after it.
+    """
+    if session.in_transaction():
+        session.commit()
+    token = _IMMEDIATE.set(True)
+    try:
+        yield
+    finally:
+        _IMMEDIATE.reset(token)
 
 
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
 
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn):
+        # pysqlite's own transaction handling is off (below); we say how each transaction begins
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _IMMEDIATE.get() else "BEGIN")
+
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         # WAL lets the engineers' pages read while a close is being written.
