@@ -43,6 +43,10 @@ class Config:
     HOURDESK_LOGIN_RATE_LIMIT = os.environ.get("HOURDESK_LOGIN_RATE_LIMIT", "10 per minute")
 
     TICKETS_PER_PAGE = 25
+    #: warn engineers when a client's usable minutes fall below this share of its contract grant…
+    HOURDESK_LOW_BALANCE_PERCENT = int(os.environ.get("HOURDESK_LOW_BALANCE_PERCENT", "10"))
+    #: …or below this many minutes, whichever is more
+    HOURDESK_LOW_BALANCE_MINUTES = int(os.environ.get("HOURDESK_LOW_BALANCE_MINUTES", "120"))
     #: werkzeug hash method for passwords
     PASSWORD_HASH_METHOD = "scrypt"
 

@@ -87,9 +87,8 @@ def load():
                                           resolution_due_at=utcnow() + timedelta(hours=4 if final != "waiting" else -2))
         for step in PATHS[final]:
             if step == "in_progress":
-                ticket_ops.update_ticket(ticket, engineer, status=step, assignee=engineer)
-            else:
-                ticket_ops.update_ticket(ticket, engineer, status=step)
+                ticket_ops.update_ticket(ticket, engineer, assignee=engineer)
+            ticket_ops.set_status(ticket, engineer, step)
         if final in ("waiting", "resolved", "closed"):
             ticket_ops.add_comment(ticket, engineer, "Проверили, отвечаем клиенту.", public=True)
         created += 1

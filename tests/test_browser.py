@@ -8,6 +8,7 @@ import shutil
 import threading
 
 import pytest
+from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -15,7 +16,7 @@ from app.auth.operations import create_user
 from app.clients.operations import create_client
 from app.extensions import db
 from config import TestingConfig
-from tests.conftest import require
+from tests.conftest import MIGRATIONS, require
 
 CHROMIUM = os.environ.get("HOURDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -30,7 +31,7 @@ def live_server(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=True)
     with app.app_context():
-        db.create_all()
+        upgrade(directory=MIGRATIONS)
         create_user("eng@hourdesk.example", role="engineer", password="browser-pass", name="Егор Инженеров", locale="en")
         create_client(name='ООО «Ромашка»', inn="7707083893")
         create_client(name="АО Роща", inn="7736207543")

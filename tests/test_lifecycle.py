@@ -6,7 +6,7 @@ import pytest
 from app.core.errors import Conflict
 from app.tickets.lifecycle import STATUSES, TRANSITIONS
 from app.tickets.models import TicketChange
-from app.tickets.operations import update_ticket
+from app.tickets.operations import set_status
 
 # the way to bring a fresh ticket into each status
 PATHS = {"open": [], "in_progress": ["in_progress"], "waiting": ["in_progress", "waiting"],
@@ -28,7 +28,7 @@ def test_table_is_what_the_design_says():
 
 def _bring(ticket, actor, status, db):
     for step in PATHS[status]:
-        update_ticket(ticket, actor, status=step)
+        set_status(ticket, actor, step)
     db.session.commit()
     assert ticket.status == status
 
@@ -40,14 +40,14 @@ def test_every_pair_by_operation(db, make, current, target):
     _bring(ticket, engineer, current, db)
     before = db.session.query(TicketChange).filter_by(ticket_id=ticket.id).count()
     if (current, target) in EXPECTED_ALLOWED:
-        update_ticket(ticket, engineer, status=target, reason="client called back")
+        set_status(ticket, engineer, target, reason="client called back")
         db.session.commit()
         assert ticket.status == target
         assert db.session.query(TicketChange).filter_by(ticket_id=ticket.id, field="status",
                                                         new_value=target).count() >= 1
     else:
         with pytest.raises(Conflict) as info:
-            update_ticket(ticket, engineer, status=target, reason="x")
+            set_status(ticket, engineer, target, reason="x")
         db.session.rollback()
         assert info.value.code == "invalid_transition"
         db.session.refresh(ticket)
@@ -79,16 +79,16 @@ def test_timestamps_follow_the_status(db, make):
     engineer = make.user("engineer")
     ticket = make.ticket(actor=engineer)
     assert ticket.acknowledged_at is None
-    update_ticket(ticket, engineer, status="waiting")
+    set_status(ticket, engineer, "waiting")
     acknowledged = ticket.acknowledged_at
     assert acknowledged is not None
-    update_ticket(ticket, engineer, status="in_progress")
+    set_status(ticket, engineer, "in_progress")
     assert ticket.acknowledged_at == acknowledged          # acknowledged once
-    update_ticket(ticket, engineer, status="resolved")
+    set_status(ticket, engineer, "resolved")
     assert ticket.resolved_at is not None and ticket.closed_at is None
-    update_ticket(ticket, engineer, status="closed")
+    set_status(ticket, engineer, "closed")
     assert ticket.closed_at is not None
-    update_ticket(ticket, engineer, status="in_progress", reason="the printer jams again")
+    set_status(ticket, engineer, "in_progress", reason="the printer jams again")
     assert ticket.resolved_at is None and ticket.closed_at is None
     db.session.commit()
     reopen = db.session.query(TicketChange).filter_by(ticket_id=ticket.id, field="status", old_value="closed").one()
@@ -98,7 +98,7 @@ def test_timestamps_follow_the_status(db, make):
 def test_closing_an_open_ticket_fills_the_missing_timestamps(db, make):
     engineer = make.user("engineer")
     ticket = make.ticket(actor=engineer)
-    update_ticket(ticket, engineer, status="closed")
+    set_status(ticket, engineer, "closed")
     assert ticket.acknowledged_at and ticket.resolved_at and ticket.closed_at
 
 
@@ -109,7 +109,7 @@ def test_reopening_needs_a_reason(db, make):
     ticket = make.ticket(actor=engineer)
     _bring(ticket, engineer, "resolved", db)
     with pytest.raises(ValidationFailed):
-        update_ticket(ticket, engineer, status="in_progress", reason="  ")
+        set_status(ticket, engineer, "in_progress", reason="  ")
     db.session.rollback()
     db.session.refresh(ticket)
     assert ticket.status == "resolved"

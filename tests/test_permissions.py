@@ -5,7 +5,12 @@ The table must name every route the app serves: a new route without a row fails
 """
 import pytest
 
+from datetime import date
+
 from app.auth.operations import issue_token
+from app.contracts.models import TicketClose
+from app.contracts.operations import create_contract, save_service
+from app.tickets.operations import add_line, set_status
 
 ROLES = ("anon", "client", "engineer", "manager", "admin")
 
@@ -17,6 +22,7 @@ def row(anon, client, engineer, manager=None, admin=None):
 
 
 STAFF_PAGE = row(302, 403, 200)
+MANAGER_FORM_EMPTY = row(302, 403, 403, 422)  # managers and admins only
 STAFF_FORM_EMPTY = row(302, 403, 422)       # an empty POST: validation error, nothing written
 
 # (method, rule) → expected status per role. {client}, {ticket}, {token}, {user} are filled in.
@@ -49,6 +55,22 @@ TABLE = {
     ("POST", "/tickets/<int:ticket_id>/status"): STAFF_FORM_EMPTY,
     ("POST", "/tickets/<int:ticket_id>/comments"): STAFF_FORM_EMPTY,
     ("POST", "/tickets/<int:ticket_id>/take"): row(302, 403, 302),
+    ("GET", "/tickets/<int:ticket_id>/close"): STAFF_PAGE,
+    ("POST", "/tickets/<int:ticket_id>/close"): row(302, 403, 302),
+    ("POST", "/tickets/<int:ticket_id>/lines"): STAFF_FORM_EMPTY,
+    ("POST", "/tickets/<int:ticket_id>/lines/<int:line_id>/delete"): row(302, 403, 302),
+    ("POST", "/tickets/<int:ticket_id>/lines/<int:line_id>/billing"): row(302, 403, 403, 303),
+    ("GET", "/clients/<int:client_id>/contracts"): STAFF_PAGE,
+    ("POST", "/clients/<int:client_id>/contracts"): MANAGER_FORM_EMPTY,
+    ("GET", "/clients/<int:client_id>/ledger"): STAFF_PAGE,
+    ("POST", "/clients/<int:client_id>/adjustments"): MANAGER_FORM_EMPTY,
+    ("POST", "/closes/<int:close_id>/waive"): row(302, 403, 403, 303),
+    ("GET", "/services/"): STAFF_PAGE,
+    ("GET", "/services/new"): row(302, 403, 403, 200),
+    ("POST", "/services/new"): MANAGER_FORM_EMPTY,
+    ("GET", "/services/<int:service_id>/edit"): row(302, 403, 403, 200),
+    # an empty POST leaves the service's own values in the form (WTForms), so it saves unchanged
+    ("POST", "/services/<int:service_id>/edit"): row(302, 403, 403, 302),
     ("GET", "/portal/"): row(302, 200, 403),
     # API: no token → 401; bodies are empty JSON objects
     ("GET", "/api/v1/openapi.json"): row(200, 200, 200),
@@ -61,6 +83,15 @@ TABLE = {
     ("GET", "/api/v1/tickets/<int:ticket_id>"): row(401, 200, 200),
     ("POST", "/api/v1/tickets/<int:ticket_id>/status"): row(401, 403, 422),
     ("POST", "/api/v1/tickets/<int:ticket_id>/comments"): row(401, 422, 422),
+    ("POST", "/api/v1/tickets/<int:ticket_id>/lines"): row(401, 403, 422),
+    ("POST", "/api/v1/tickets/<int:ticket_id>/close"): row(401, 403, 200),
+    ("POST", "/api/v1/tickets/<int:ticket_id>/reopen"): row(401, 403, 409),     # the ticket is open
+    ("GET", "/api/v1/services"): row(401, 200, 200),
+    ("POST", "/api/v1/services"): row(401, 403, 403, 422),
+    ("POST", "/api/v1/contracts"): row(401, 403, 403, 422),
+    ("GET", "/api/v1/contracts/<int:contract_id>"): row(401, 200, 200),
+    ("GET", "/api/v1/clients/<int:client_id>/ledger"): row(401, 200, 200),
+    ("POST", "/api/v1/clients/<int:client_id>/adjustments"): row(401, 403, 403, 422),
 }
 
 
@@ -78,6 +109,13 @@ def test_route_access(client, db, make, login, method, rule, role):
     other = make.user("engineer")
     ticket = make.ticket(client=company)
     token_id_of_other = issue_token(other, "someone else's")[0].id
+    service = save_service(None, code="SUP", name_ru="Поддержка", billing="hourly")
+    contract = create_contract(company, number="C-1", starts_on=date.today(), months=12, hours_per_month=10)
+    line = add_line(ticket, other, service=service, minutes=30)
+    set_status(ticket, other, "resolved")   # a close of it exists, so /closes/<id> has a real id
+    set_status(ticket, other, "closed")
+    set_status(ticket, other, "in_progress", reason="the permission table needs it open")
+    close_id = db.session.query(TicketClose).one().id
     db.session.commit()
 
     user = {"anon": None, "client": contact}.get(role) or (make.user(role) if role != "anon" else None)
@@ -88,7 +126,8 @@ def test_route_access(client, db, make, login, method, rule, role):
             headers["Authorization"] = f"Bearer {make.token(user)}"
     path = (rule.replace("<int:client_id>", str(company.id)).replace("<int:ticket_id>", str(ticket.id))
             .replace("<int:token_id>", str(token_id_of_other)).replace("<int:user_id>", str(other.id))
-            .replace("<code>", "en"))
+            .replace("<code>", "en").replace("<int:line_id>", str(line.id)).replace("<int:service_id>", str(service.id))
+            .replace("<int:contract_id>", str(contract.id)).replace("<int:close_id>", str(close_id)))
     if rule.startswith("/api/") and method == "POST":
         response = client.post(path, json={}, headers=headers)
     elif method == "POST":

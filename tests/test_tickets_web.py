@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 from app.tickets.models import Comment, Ticket, TicketChange
-from app.tickets.operations import update_ticket
+from app.tickets.operations import set_status, update_ticket
 
 
 def test_register_ticket_through_the_form(client, make, login, db):
@@ -95,7 +95,7 @@ def test_status_buttons_follow_the_table(client, make, login, db):
 def test_reopen_from_the_page_needs_a_reason(client, make, login, db):
     engineer = login(make.user("engineer"))
     ticket = make.ticket(actor=engineer)
-    update_ticket(ticket, engineer, status="resolved")
+    set_status(ticket, engineer, "resolved")
     db.session.commit()
     page = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
     assert 'name="reason"' in page
@@ -164,9 +164,9 @@ def test_dashboard_shows_unacknowledged_mine_and_overdue(client, make, login, db
     mine = make.ticket(subject="Моя заявка")
     update_ticket(mine, engineer, status="in_progress", assignee=engineer)
     late = make.ticket(subject="Просроченная", resolution_due_at=datetime.now(timezone.utc) - timedelta(hours=1))
-    update_ticket(late, engineer, status="in_progress")
+    set_status(late, engineer, "in_progress")
     done = make.ticket(subject="Закрытая просроченная", resolution_due_at=datetime.now(timezone.utc) - timedelta(hours=1))
-    update_ticket(done, engineer, status="closed")
+    set_status(done, engineer, "closed")
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
 

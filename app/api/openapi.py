@@ -36,7 +36,9 @@ def build_spec() -> dict:
             item["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
         ok = {"description": "OK"}
         if op.response is not None:
-            schema = {"type": "array", "items": op.response} if op.many else op.response
+            schema = ({"type": "object", "required": ["items", "page", "per_page", "total"], "properties": {
+                "items": {"type": "array", "items": op.response}, "page": {"type": "integer"},
+                "per_page": {"type": "integer"}, "total": {"type": "integer"}}} if op.many else op.response)
             ok["content"] = {"application/json": {"schema": schema}}
         item["responses"][str(op.status)] = ok
         errors = set(op.errors) | ({400, 422} if op.body else set()) | (set() if op.public else {401})

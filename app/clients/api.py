@@ -5,9 +5,19 @@ from app.clients import operations
 from app.clients.inn import validate_inn
 from app.clients.models import Client
 from app.clients.queries import client_search
-from app.clients.schemas import ClientIn, ClientOut, ClientQuery, client_json
+from app.clients.schemas import ClientDetailOut, ClientIn, ClientOut, ClientQuery, client_json
+from app.contracts import queries as contract_queries
+from app.core.types import utcnow
 from app.core.errors import NotFound, ValidationFailed
 from app.extensions import db
+
+
+def client_detail_json(client: Client) -> dict:
+    """One client with its hours: the cached balance and what a close could take now."""
+    data = client_json(client)
+    data["balance_minutes"] = contract_queries.client_balance(client.id)
+    data["available_minutes"] = contract_queries.available_minutes(client.id, utcnow())
+    return data
 
 
 def visible_client(client_id: int) -> Client:
@@ -37,14 +47,15 @@ def list_clients():
 
 
 @api_route("/clients", "POST", summary="Register a client company", status=201, body=ClientIn,
-           response=ClientOut, roles=STAFF_ROLES, errors=(409,))
+           response=ClientDetailOut, roles=STAFF_ROLES, errors=(409,))
 def create_client():
     data = ClientIn().load(json_body())
     client = operations.create_client(**data)
     db.session.commit()
-    return client_json(client), 201
+    return client_detail_json(client), 201
 
 
-@api_route("/clients/<int:client_id>", "GET", summary="One client", response=ClientOut, errors=(404,))
+@api_route("/clients/<int:client_id>", "GET", summary="One client with its balance", response=ClientDetailOut,
+           errors=(404,))
 def get_client(client_id: int):
-    return client_json(visible_client(client_id))
+    return client_detail_json(visible_client(client_id))

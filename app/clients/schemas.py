@@ -29,5 +29,11 @@ class ClientOut(Schema):
     created_at = fields.DateTime()
 
 
+class ClientDetailOut(ClientOut):
+    balance_minutes = fields.Integer()
+    available_minutes = fields.Integer()
+
+
 def client_json(client) -> dict:
     return ClientOut().dump(client)
+

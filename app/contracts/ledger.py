@@ -122,29 +122,37 @@ def plan_close(lines: Sequence[Line], lots: Sequence[Lot], *, increment: int, po
         billed[line.id] = 0 if line.billing == FREE else round_up(line.minutes, increment)
     needed = sum(billed[line.id] for line in lines if line.billing == HOURLY)
 
+    debits, overage = plan_take(needed, lots, now=now, policy=policy)
+    return ClosePlan(billed=billed, hourly_minutes=needed, debits=tuple(debits), overage_minutes=overage)
+
+
+def plan_take(needed: int, lots: Sequence[Lot], *, now: datetime, policy: str) -> tuple[list[Debit], int]:
+    """Take `needed` minutes from the usable lots, soonest-expiring first, one debit per lot.
+
+    Returns the debits and the overage (minutes not covered, convert_to_paid only). With
+    `allow_negative` the uncovered rest is taken from the valid lot that expires last (or, with no
+    valid lot, from no lot), so the balance goes below zero; `block` raises InsufficientHours.
+    """
+    if needed < 0:
+        raise ValueError("cannot take a negative number of minutes")
     debits: list[Debit] = []
     left = needed
-    candidates = usable_lots(lots, now)
-    for lot in candidates:
+    for lot in usable_lots(lots, now):
         if left == 0:
             break
         take = min(lot.remaining, left)
         debits.append(Debit(lot.id, take))
         left -= take
-
-    overage = 0
-    if left:
-        if policy == BLOCK:
-            raise InsufficientHours(left, needed, needed - left)
-        if policy == CONVERT_TO_PAID:
-            overage = left
-        else:  # ALLOW_NEGATIVE: the rest comes from the lot that lasts longest, or from no lot
-            valid = [lot for lot in lots if lot.valid_at(now)]
-            target = max(valid, key=lambda lot: (lot.expires_at, lot.id)).id if valid else None
-            merged = [d for d in debits if d.lot_id != target]
-            already = sum(d.minutes for d in debits if d.lot_id == target)
-            debits = merged + [Debit(target, already + left)]
-    return ClosePlan(billed=billed, hourly_minutes=needed, debits=tuple(debits), overage_minutes=overage)
+    if not left:
+        return debits, 0
+    if policy == BLOCK:
+        raise InsufficientHours(left, needed, needed - left)
+    if policy == CONVERT_TO_PAID:
+        return debits, left
+    valid = [lot for lot in lots if lot.valid_at(now)]
+    target = max(valid, key=lambda lot: (lot.expires_at, lot.id)).id if valid else None
+    already = sum(d.minutes for d in debits if d.lot_id == target)
+    return [d for d in debits if d.lot_id != target] + [Debit(target, already + left)], 0
 
 
 def plan_reversal(debits: Iterable[Debit]) -> list[Debit]:

@@ -19,6 +19,8 @@ def serialized_writes(session):
     `FOR UPDATE`. Any transaction still open (from reads) is committed first, so nothing read
     before the lock is trusted after it.
     """
+    if hasattr(session, "registry"):  # a scoped_session: act on this thread's session
+        session = session.registry()
     if session.in_transaction():
         session.commit()
     token = _IMMEDIATE.set(True)

@@ -1,15 +1,22 @@
 """API: tickets, their status and comments."""
+from sqlalchemy import select
+
 from app.api import api_route, current_api_user, json_body, paginate, query_args
 from app.auth.models import STAFF_ROLES, User
 from app.clients.api import visible_client
 from app.clients.models import Client
+from app.contracts import operations as ledger_ops
+from app.contracts import queries as contract_queries
+from app.contracts.models import Service
+from app.contracts.schemas import LineIn, LineOut
+from app.core.db_setup import serialized_writes
 from app.core.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.tickets import operations
 from app.tickets.models import Ticket
 from app.tickets.queries import ticket_list_query
-from app.tickets.schemas import (CommentIn, CommentOut, StatusIn, TicketDetailOut, TicketIn, TicketOut,
-                                 TicketQuery)
+from app.tickets.schemas import (CloseOut, CommentIn, CommentOut, ReopenIn, StatusIn, TicketDetailOut, TicketIn,
+                                 TicketOut, TicketQuery)
 
 
 def visible_ticket(ticket_id: int) -> Ticket:
@@ -22,9 +29,11 @@ def visible_ticket(ticket_id: int) -> Ticket:
 
 
 def ticket_detail_json(ticket: Ticket, viewer: User) -> dict:
-    data = TicketDetailOut().dump(ticket)
+    data = TicketOut().dump(ticket)
     comments = [c for c in ticket.comments if c.public or viewer.is_staff]
     data["comments"] = CommentOut(many=True).dump(comments)
+    data["lines"] = LineOut(many=True).dump(ledger_ops.ticket_lines(ticket.id))
+    data["client_balance_minutes"] = contract_queries.client_balance(ticket.client_id)
     return data
 
 
@@ -80,12 +89,14 @@ def get_ticket(ticket_id: int):
            body=StatusIn, response=TicketDetailOut, roles=STAFF_ROLES, errors=(404, 409))
 def change_status(ticket_id: int):
     user = current_api_user()
-    ticket = visible_ticket(ticket_id)
+    visible_ticket(ticket_id)
     data = StatusIn().load(json_body())
-    operations.update_ticket(ticket, user, status=data["status"], reason=data["reason"] or data["comment"])
-    if data["comment"]:
-        operations.add_comment(ticket, user, data["comment"], public=True)
-    db.session.commit()
+    with serialized_writes(db.session):
+        ticket = visible_ticket(ticket_id)
+        operations.set_status(ticket, user, data["status"], reason=data["reason"] or data["comment"])
+        if data["comment"]:
+            operations.add_comment(ticket, user, data["comment"], public=True)
+        db.session.commit()
     return ticket_detail_json(ticket, user)
 
 
@@ -99,3 +110,45 @@ def add_comment(ticket_id: int):
     db.session.commit()
     return CommentOut().dump(comment), 201
 
+
+
+@api_route("/tickets/<int:ticket_id>/lines", "POST", summary="Log work on a ticket (a specification line)",
+           status=201, body=LineIn, response=LineOut, roles=STAFF_ROLES, errors=(404, 409))
+def add_line(ticket_id: int):
+    user = current_api_user()
+    ticket = visible_ticket(ticket_id)
+    data = LineIn().load(json_body())
+    service = db.session.scalar(select(Service).where(Service.code == data["service_code"]))
+    if service is None:
+        raise ValidationFailed("No such service.", code="unknown_service", field="service_code")
+    engineer = _staff_user(data["engineer_id"], "engineer_id")
+    line = operations.add_line(ticket, user, service=service, minutes=data["minutes"], engineer=engineer,
+                               note=data["note"], performed_on=data["performed_on"])
+    db.session.commit()
+    return LineOut().dump(line), 201
+
+
+@api_route("/tickets/<int:ticket_id>/close", "POST", summary="Close a ticket and debit its hourly lines",
+           response=CloseOut, roles=STAFF_ROLES, errors=(404, 409))
+def close_ticket(ticket_id: int):
+    user = current_api_user()
+    visible_ticket(ticket_id)
+    with serialized_writes(db.session):
+        ticket = visible_ticket(ticket_id)
+        close = operations.close_ticket(ticket, user)
+        db.session.commit()
+    return {"ticket": ticket_detail_json(ticket, user), "debited_minutes": close.debited_minutes,
+            "overage_minutes": close.overage_minutes}
+
+
+@api_route("/tickets/<int:ticket_id>/reopen", "POST", summary="Reopen a resolved or closed ticket; a close's debits are reversed",
+           body=ReopenIn, response=TicketDetailOut, roles=STAFF_ROLES, errors=(404, 409))
+def reopen_ticket(ticket_id: int):
+    user = current_api_user()
+    visible_ticket(ticket_id)
+    data = ReopenIn().load(json_body())
+    with serialized_writes(db.session):
+        ticket = visible_ticket(ticket_id)
+        operations.reopen_ticket(ticket, user, reason=(data["reason"] or "").strip() or "Reopened through the API")
+        db.session.commit()
+    return ticket_detail_json(ticket, user)

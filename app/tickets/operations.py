@@ -2,7 +2,9 @@
 
 `update_ticket` is the one function that changes a ticket's fields; it writes a `TicketChange` row
 for each field it changes, so the web UI, the API and (later) the portal and e-mail intake share one
-path and one audit trail. Operations flush, never commit; the caller commits once.
+path and one audit trail. Status changes enter through `set_status`, which sends closing and the
+reopening of a closed ticket through the ledger (`close_ticket`, `reopen_ticket`). Operations flush,
+never commit; the caller commits once (ledger changes inside `serialized_writes`).
 """
 from datetime import datetime
 
@@ -10,6 +12,8 @@ from flask_babel import gettext as _
 
 from app.auth.models import User
 from app.clients.models import Client
+from app.contracts import operations as ledger_ops
+from app.contracts.models import SpecLine, TicketClose
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.text import fold
 from app.core.types import utcnow
@@ -95,7 +99,8 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
     return ticket
 
 
-def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, **changes) -> list[TicketChange]:
+def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, _ledger_done: bool = False,
+                  **changes) -> list[TicketChange]:
     """Change ticket fields and audit each one. Only fields whose value differs are written.
 
     Status changes follow the life-cycle table (409 otherwise) and keep the timestamps true:
@@ -127,7 +132,7 @@ def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, **c
         _check_due(changes["resolution_due_at"])
         written += _set(ticket, actor, "resolution_due_at", changes["resolution_due_at"])
     if "status" in changes and changes["status"] != ticket.status:
-        written += _change_status(ticket, actor, changes["status"], reason, now)
+        written += _change_status(ticket, actor, changes["status"], reason, now, _ledger_done)
 
     if written:
         ticket.updated_at = now
@@ -135,7 +140,8 @@ def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, **c
     return written
 
 
-def _change_status(ticket: Ticket, actor: User, target: str, reason: str | None, now: datetime) -> list[TicketChange]:
+def _change_status(ticket: Ticket, actor: User, target: str, reason: str | None, now: datetime,
+                   ledger_done: bool) -> list[TicketChange]:
     current = ticket.status
     if not can_transition(current, target):
         allowed = allowed_targets(current)
@@ -143,6 +149,8 @@ def _change_status(ticket: Ticket, actor: User, target: str, reason: str | None,
             _("A ticket in status %(a)s cannot move to %(b)s.", a=current, b=target),
             code="invalid_transition", field="status", allowed=allowed,
         )
+    if "closed" in (current, target) and not ledger_done:
+        raise ValueError("closing, and reopening a closed ticket, go through set_status (the ledger)")
     reason = (reason or "").strip() or None
     if (current, target) in REOPENINGS and not reason:
         raise ValidationFailed(_("Say why the ticket is reopened."), code="reason_required", field="reason")
@@ -161,6 +169,93 @@ def _change_status(ticket: Ticket, actor: User, target: str, reason: str | None,
     ticket.status = target
     written.insert(0, _record(ticket, actor, "status", current, target, reason))
     return written
+
+
+def set_status(ticket: Ticket, actor: User, target: str, *, reason: str | None = None,
+               now: datetime | None = None) -> list[TicketChange]:
+    """Move a ticket to `target`. Closing debits the ledger; reopening a closed ticket reverses
+    its close. The caller runs this inside `serialized_writes` when the ledger may change."""
+    if target == "closed":
+        close_ticket(ticket, actor, now=now)
+        return []
+    if ticket.status == "closed" and target == "in_progress":
+        reopen_ticket(ticket, actor, reason=reason, now=now)
+        return []
+    return update_ticket(ticket, actor, status=target, reason=reason)
+
+
+def _lock(ticket: Ticket) -> None:
+    """Lock the client's ledger, then re-read the ticket: whatever another request committed while
+    we waited is what we decide on."""
+    ledger_ops.lock_client(ticket.client_id)
+    db.session.refresh(ticket, with_for_update=db.engine.dialect.name == "postgresql")
+
+
+def close_ticket(ticket: Ticket, actor: User, *, now: datetime | None = None) -> TicketClose:
+    """Close a ticket and debit its hourly lines (DESIGN.md ledger rules 2–6). Idempotent: a closed
+    ticket is a 409 `already_closed`, and a cancelled one debits nothing and cannot be closed."""
+    now = now or utcnow()
+    _lock(ticket)
+    if ticket.status == "closed":
+        raise Conflict(_("The ticket is already closed."), code="already_closed", field="status")
+    if ticket.status == "cancelled":
+        raise Conflict(_("A cancelled ticket cannot be closed."), code="invalid_transition", field="status",
+                       allowed=allowed_targets(ticket.status))
+    close = ledger_ops.debit_close(ticket_id=ticket.id, client_id=ticket.client_id, actor=actor, now=now)
+    update_ticket(ticket, actor, status="closed", _ledger_done=True)
+    if close.debited_minutes or close.overage_minutes:
+        _record(ticket, actor, "debited", None,
+                f"{close.debited_minutes} min" + (f", overage {close.overage_minutes} min" if close.overage_minutes else ""))
+    return close
+
+
+def reopen_ticket(ticket: Ticket, actor: User, *, reason: str | None, now: datetime | None = None) -> None:
+    """Back to `in_progress` with a reason; a closed ticket's debits are reversed to the same lots."""
+    now = now or utcnow()
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Say why the ticket is reopened."), code="reason_required", field="reason")
+    _lock(ticket)
+    if ticket.status not in ("closed", "resolved"):
+        raise Conflict(_("Only a resolved or closed ticket can be reopened."), code="invalid_transition",
+                       field="status", allowed=allowed_targets(ticket.status))
+    if ticket.status == "closed":
+        reversed_close = ledger_ops.reverse_close(ticket_id=ticket.id, client_id=ticket.client_id, actor=actor,
+                                                  reason=reason.strip(), now=now)
+        if reversed_close is not None and reversed_close.debited_minutes:
+            _record(ticket, actor, "reversed", None, f"{reversed_close.debited_minutes} min", reason.strip())
+    update_ticket(ticket, actor, status="in_progress", reason=reason, _ledger_done=True)
+
+
+# --- the service specification (lines are stored by app.contracts; the ticket decides when) ----
+
+def add_line(ticket: Ticket, actor: User, *, service, minutes, engineer: User | None = None, note: str = "",
+             performed_on=None) -> SpecLine:
+    line = ledger_ops.add_spec_line(ticket_id=ticket.id, ticket_status=ticket.status, service=service, minutes=minutes,
+                                    engineer=engineer, note=note, performed_on=performed_on, actor=actor)
+    _record(ticket, actor, "line_added", None, f"{service.code} {line.minutes} min")
+    ticket.updated_at = utcnow()
+    return line
+
+
+def edit_line(ticket: Ticket, actor: User, line: SpecLine, *, minutes=None, note: str | None = None) -> SpecLine:
+    old = line.minutes
+    ledger_ops.update_spec_line(line, ticket_status=ticket.status, minutes=minutes, note=note)
+    if line.minutes != old:
+        _record(ticket, actor, "line_minutes", f"{line.service.code} {old} min", f"{line.service.code} {line.minutes} min")
+    return line
+
+
+def remove_line(ticket: Ticket, actor: User, line: SpecLine) -> None:
+    label = f"{line.service.code} {line.minutes} min"
+    ledger_ops.remove_spec_line(line, ticket_status=ticket.status)
+    _record(ticket, actor, "line_removed", label, None)
+
+
+def override_line_billing(ticket: Ticket, actor: User, line: SpecLine, *, billing: str, reason: str) -> None:
+    """A manager's override of how one line is billed, audited with its reason."""
+    old = ledger_ops.override_line_billing(line, ticket_status=ticket.status, billing=billing, reason=reason, actor=actor)
+    if old != billing:
+        _record(ticket, actor, "line_billing", f"{line.service.code}: {old}", f"{line.service.code}: {billing}", reason)
 
 
 def add_comment(ticket: Ticket, actor: User, body: str, *, public: bool = True) -> Comment:

@@ -3,15 +3,20 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime, get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.models import STAFF_ROLES, User
 from app.clients.models import Client
+from app.contracts import operations as ledger_ops
+from app.contracts import queries as contract_queries
+from app.contracts.forms import BILLING_LABELS, BillingOverrideForm, LineForm
+from app.contracts.models import Service, SpecLine
+from app.core.db_setup import serialized_writes
 from app.core.errors import DomainError
 from app.core.types import utcnow
-from app.core.web import staff_required
+from app.core.web import format_minutes, manager_required, staff_required
 from app.extensions import db
 from app.tickets import operations, queries
 from app.tickets.forms import (CHANNEL_LABELS, FIELD_LABELS, PRIORITY_LABELS, STATUS_ACTIONS, STATUS_LABELS, CommentForm,
@@ -20,6 +25,7 @@ from app.tickets.lifecycle import PRIORITIES, REOPENINGS, STATUSES, allowed_targ
 from app.tickets.models import Ticket
 
 bp = Blueprint("tickets", __name__, template_folder="templates")
+_FORMDATA = object()  # "read the request's form" (the default), as opposed to an empty form
 
 
 @bp.record_once
@@ -137,7 +143,8 @@ def create():
             getattr(form, exc.field or "subject", form.subject).errors.append(exc.message)
     elif request.method == "GET":
         form.assignee_id.data = 0
-    return render_template("tickets/new.html", form=form, client=client), 422 if form.errors else 200
+    summary = contract_queries.balance_summary(client.id, utcnow()) if client else None
+    return render_template("tickets/new.html", form=form, client=client, summary=summary), 422 if form.errors else 200
 
 
 @bp.get("/tickets/new/client/<int:client_id>")
@@ -145,7 +152,8 @@ def create():
 def picked_client(client_id: int):
     """htmx fragment: the chosen client's card and its contacts, swapped into the new-ticket form."""
     client = db.session.get(Client, client_id) or abort(404)
-    return render_template("tickets/_picked_client.html", client=client)
+    return render_template("tickets/_picked_client.html", client=client,
+                           summary=contract_queries.balance_summary(client.id, utcnow()))
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -155,7 +163,7 @@ def detail(ticket_id: int):
     return _render_detail(ticket)
 
 
-def _render_detail(ticket: Ticket, *, edit_form=None, comment_form=None, status_form=None, status=200):
+def _render_detail(ticket: Ticket, *, edit_form=None, comment_form=None, status_form=None, line_form=None, status=200):
     if edit_form is None:
         edit_form = TicketEditForm(formdata=None, priority=ticket.priority, assignee_id=ticket.assignee_id or 0,
                                    resolution_due_at=_to_local(ticket.resolution_due_at))
@@ -164,7 +172,10 @@ def _render_detail(ticket: Ticket, *, edit_form=None, comment_form=None, status_
     return render_template(
         "tickets/detail.html", ticket=ticket, history=queries.history(ticket.id), edit_form=edit_form,
         comment_form=comment_form or CommentForm(formdata=None), status_form=status_form or StatusForm(formdata=None),
-        targets=targets, STATUS_ACTIONS=STATUS_ACTIONS, now=utcnow()), status
+        targets=targets, STATUS_ACTIONS=STATUS_ACTIONS, now=utcnow(),
+        summary=contract_queries.balance_summary(ticket.client_id, utcnow()),
+        lines=ledger_ops.ticket_lines(ticket.id), line_form=line_form or _line_form(ticket, formdata=None),
+        billing_form=BillingOverrideForm(formdata=None), BILLING_LABELS=BILLING_LABELS), status
 
 
 @bp.post("/tickets/<int:ticket_id>/edit")
@@ -213,8 +224,10 @@ def change_status(ticket_id: int):
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            operations.update_ticket(ticket, current_user, status=form.status.data, reason=form.reason.data)
-            db.session.commit()
+            with serialized_writes(db.session):
+                ticket = _get_ticket(ticket_id)
+                operations.set_status(ticket, current_user, form.status.data, reason=form.reason.data)
+                db.session.commit()
             flash(_("Status: %(s)s.", s=STATUS_LABELS.get(ticket.status, ticket.status)), "success")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
         except DomainError as exc:
@@ -222,6 +235,104 @@ def change_status(ticket_id: int):
             flash(exc.message, "danger")
             return _render_detail(ticket, status_form=form, status=exc.status)
     return _render_detail(ticket, status_form=form, status=422)
+
+
+@bp.get("/tickets/<int:ticket_id>/close")
+@staff_required
+def close_preview(ticket_id: int):
+    """What closing will do, computed by the same code as the close: billed minutes per line, the
+    lots taken, any overage or shortfall, the balance after."""
+    ticket = _get_ticket(ticket_id)
+    preview = ledger_ops.preview_close(ticket_id=ticket.id, client_id=ticket.client_id, now=utcnow())
+    return render_template("tickets/close.html", ticket=ticket, preview=preview,
+                           already_closed=ticket.status == "closed", cancelled=ticket.status == "cancelled")
+
+
+@bp.post("/tickets/<int:ticket_id>/close")
+@staff_required
+def close(ticket_id: int):
+    try:
+        with serialized_writes(db.session):
+            ticket = _get_ticket(ticket_id)
+            close = operations.close_ticket(ticket, current_user)
+            db.session.commit()
+        flash(_("Ticket closed: %(d)s debited.", d=format_minutes(close.debited_minutes))
+              + (" " + _("Overage: %(o)s.", o=format_minutes(close.overage_minutes)) if close.overage_minutes else ""),
+              "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("tickets.close_preview", ticket_id=ticket_id)), 303
+    return redirect(url_for("tickets.detail", ticket_id=ticket_id))
+
+
+def _line_form(ticket: Ticket, formdata=_FORMDATA) -> LineForm:
+    form = LineForm() if formdata is _FORMDATA else LineForm(formdata=None)
+    form.service_id.choices = [(s.id, f"{s.code} · {s.name(str(get_locale()))} ({s.billing})")
+                               for s in contract_queries.services(active_only=True)]
+    form.engineer_id.choices = _staff_choices()[1:]
+    if formdata is not _FORMDATA:
+        form.engineer_id.data = current_user.id
+    return form
+
+
+@bp.post("/tickets/<int:ticket_id>/lines")
+@staff_required
+def add_line(ticket_id: int):
+    ticket = _get_ticket(ticket_id)
+    form = _line_form(ticket)
+    if form.validate_on_submit():
+        try:
+            operations.add_line(ticket, current_user, service=db.session.get(Service, form.service_id.data),
+                                minutes=form.minutes.data, engineer=db.session.get(User, form.engineer_id.data),
+                                note=form.note.data or "", performed_on=form.performed_on.data)
+            db.session.commit()
+            return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#spec")
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, {"service_code": "service_id"}.get(exc.field, exc.field or "minutes"), form.minutes).errors.append(exc.message)
+    return _render_detail(ticket, line_form=form, status=409 if ticket.status in ("closed", "cancelled") else 422)
+
+
+def _get_line(ticket: Ticket, line_id: int) -> SpecLine:
+    line = db.session.get(SpecLine, line_id)
+    if line is None or line.ticket_id != ticket.id:
+        abort(404)
+    return line
+
+
+@bp.post("/tickets/<int:ticket_id>/lines/<int:line_id>/delete")
+@staff_required
+def remove_line(ticket_id: int, line_id: int):
+    ticket = _get_ticket(ticket_id)
+    try:
+        operations.remove_line(ticket, current_user, _get_line(ticket, line_id))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("tickets.detail", ticket_id=ticket.id)), 303
+    return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#spec")
+
+
+@bp.post("/tickets/<int:ticket_id>/lines/<int:line_id>/billing")
+@manager_required
+def override_billing(ticket_id: int, line_id: int):
+    ticket = _get_ticket(ticket_id)
+    line = _get_line(ticket, line_id)
+    form = BillingOverrideForm()
+    if not form.validate_on_submit():
+        flash(_("Say why the billing changes."), "danger")
+        return redirect(url_for("tickets.detail", ticket_id=ticket.id)), 303
+    try:
+        operations.override_line_billing(ticket, current_user, line, billing=form.billing.data, reason=form.reason.data)
+        db.session.commit()
+        flash(_("Billing changed."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("tickets.detail", ticket_id=ticket.id)), 303
+    return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#spec")
 
 
 @bp.post("/tickets/<int:ticket_id>/comments")

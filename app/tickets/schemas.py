@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.api import PageArgs
+from app.contracts.schemas import LineOut
 from app.tickets.lifecycle import CHANNELS, PRIORITIES, STATUSES
 
 
@@ -69,3 +70,15 @@ class TicketOut(Schema):
 
 class TicketDetailOut(TicketOut):
     comments = fields.List(fields.Nested(CommentOut))
+    lines = fields.List(fields.Nested(LineOut))
+    client_balance_minutes = fields.Integer()
+
+
+class ReopenIn(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class CloseOut(Schema):
+    ticket = fields.Nested(TicketDetailOut)
+    debited_minutes = fields.Integer()
+    overage_minutes = fields.Integer()

@@ -1,0 +1,63 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.contracts.ledger import MAX_LINE_MINUTES
+
+BILLING_LABELS = {"hourly": _l("hourly (from the hours)"), "paid": _l("paid (money)"), "free": _l("free")}
+OVERDRAFT_LABELS = {"convert_to_paid": _l("bill the rest as overage"), "allow_negative": _l("allow a negative balance"),
+                    "block": _l("refuse to close")}
+
+
+class ContractForm(FlaskForm):
+    number = StringField(_l("Contract number"), validators=[DataRequired(), Length(max=50)])
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
+    months = IntegerField(_l("Months"), validators=[InputRequired(), NumberRange(min=1, max=120)], default=12)
+    hours_per_month = DecimalField(_l("Hours per month"), places=2, validators=[InputRequired(), NumberRange(min=0.01)])
+    billing_increment_minutes = IntegerField(_l("Billing increment, minutes"), default=15,
+                                             validators=[InputRequired(), NumberRange(min=1, max=240)])
+    overdraft = SelectField(_l("When the hours run out"), choices=list(OVERDRAFT_LABELS.items()))
+    overage_rate = DecimalField(_l("Overage rate per hour"), places=2, default=0,
+                                validators=[InputRequired(), NumberRange(min=0)])
+    rollover = BooleanField(_l("Unused hours roll over to the next contract"))
+
+
+class ServiceForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name_ru = StringField(_l("Name (Russian)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+    billing = SelectField(_l("Billing"), choices=list(BILLING_LABELS.items()))
+    rate = DecimalField(_l("Rate per hour (paid services)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    kind = StringField(_l("Kind"), default="support", validators=[DataRequired(), Length(max=30)],
+                       description=_l("support, update, development, onsite… (reports group by it)"))
+    active = BooleanField(_l("Active"), default=True)
+
+
+class LineForm(FlaskForm):
+    service_id = SelectField(_l("Service"), coerce=int, choices=[])
+    minutes = IntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=MAX_LINE_MINUTES)])
+    engineer_id = SelectField(_l("Engineer"), coerce=int, choices=[])
+    performed_on = DateField(_l("Date"), validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class BillingOverrideForm(FlaskForm):
+    billing = SelectField(_l("Billing"), choices=list(BILLING_LABELS.items()))
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class AdjustmentForm(FlaskForm):
+    minutes = IntegerField(_l("Minutes (+ adds, − takes)"),
+                           validators=[InputRequired(), NumberRange(min=-1_000_000, max=1_000_000)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class WaiveForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    next = HiddenField()

@@ -1,0 +1,416 @@
+"""State changes for contracts, the service catalogue, specification lines and the hour ledger.
+
+They flush, never commit. Every ledger change goes through `_write_entry`, which keeps the cached
+lot remainder and client balance in step with the entries in the same transaction; callers that
+change the ledger run inside `app.core.db_setup.serialized_writes` and these functions lock the
+client's row (`lock_client`), so two closes of one client's tickets never read the same lot.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.clients.models import Client
+from app.contracts import ledger
+from app.contracts.queries import client_balance, current_contract
+from app.contracts.models import (ClientBalance, Contract, HourLot, LedgerEntry, Service, SpecLine,
+                                  TicketClose)
+from app.core.errors import Conflict, ValidationFailed
+from app.core.types import utcnow
+from app.extensions import db
+
+DEFAULT_INCREMENT = 15
+MAX_ADJUSTMENT_MINUTES = 1_000_000
+ADJUSTMENT_LOT_DAYS = 365
+LOCKED_TICKET_STATUSES = ("closed", "cancelled")
+
+
+# --- locking and the one write path -------------------------------------------------------------
+
+def lock_client(client_id: int) -> None:
+    """Serialise ledger changes per client: a row lock on PostgreSQL. (On SQLite the enclosing
+    `serialized_writes` transaction already holds the database's write lock.)"""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(Client.id).where(Client.id == client_id).with_for_update())
+
+
+def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None = None, ticket_id: int | None = None,
+                 close: TicketClose | None = None, author=None, reason: str | None = None) -> LedgerEntry:
+    """Append one entry and move the cached lot remainder and client balance by the same minutes."""
+    if minutes == 0:
+        raise ValueError("a ledger entry cannot be zero minutes")
+    entry = LedgerEntry(client_id=client_id, lot=lot, kind=kind, minutes=minutes, ticket_id=ticket_id,
+                        close=close, author=author, reason=reason)
+    db.session.add(entry)
+    if lot is not None:
+        lot.remaining_minutes = HourLot.remaining_minutes + minutes   # evaluated in SQL at flush
+    balance = db.session.get(ClientBalance, client_id)
+    if balance is None:
+        balance = ClientBalance(client_id=client_id, balance_minutes=0)
+        db.session.add(balance)
+        db.session.flush()
+    balance.balance_minutes = ClientBalance.balance_minutes + minutes
+    db.session.flush()
+    return entry
+
+
+def _plan_lots(client_id: int) -> list[HourLot]:
+    return list(db.session.scalars(select(HourLot).where(HourLot.client_id == client_id).order_by(HourLot.id)))
+
+
+def _as_core(lots: list[HourLot]) -> list[ledger.Lot]:
+    return [ledger.Lot(lot.id, lot.remaining_minutes, lot.valid_from, lot.expires_at) for lot in lots]
+
+
+# --- service catalogue --------------------------------------------------------------------------
+
+def _clean_money(value, field: str, *, allow_none: bool = False) -> Decimal | None:
+    if value in (None, "") and allow_none:
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(_("Enter an amount of money."), code="invalid_amount", field=field) from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("10000000000"):
+        raise ValidationFailed(_("The amount cannot be negative."), code="invalid_amount", field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
+def save_service(service: Service | None, *, code: str, name_ru: str, name_en: str | None = None, billing: str,
+                 rate=None, kind: str = "support", active: bool = True) -> Service:
+    """Create (service None) or edit a catalogue service."""
+    code = (code or "").strip()
+    if not code or len(code) > 40:
+        raise ValidationFailed(_("Enter a code of up to 40 characters."), code="invalid_code", field="code")
+    name_ru = (name_ru or "").strip()
+    name_en = (name_en or "").strip() or name_ru
+    if not name_ru or len(name_ru) > 200 or len(name_en) > 200:
+        raise ValidationFailed(_("Enter a name of up to 200 characters."), code="invalid_name", field="name")
+    if billing not in ledger.BILLING_MODES:
+        raise ValidationFailed(_("Billing must be hourly, paid or free."), code="invalid_billing", field="billing")
+    rate = _clean_money(rate, "rate", allow_none=True)
+    if billing == "paid" and rate is None:
+        raise ValidationFailed(_("A paid service needs an hourly rate."), code="rate_required", field="rate")
+    kind = (kind or "support").strip().lower()
+    if not kind or len(kind) > 30:
+        raise ValidationFailed(_("Enter a kind of up to 30 characters."), code="invalid_kind", field="kind")
+    other = db.session.scalar(select(Service.id).where(Service.code == code))
+    if other and (service is None or other != service.id):
+        raise Conflict(_("A service with the code %(c)s already exists.", c=code), code="duplicate_code", field="code")
+    if service is None:
+        service = Service()
+        db.session.add(service)
+    service.code, service.name_ru, service.name_en, service.billing = code, name_ru, name_en, billing
+    service.rate, service.kind, service.active = rate, kind, active
+    db.session.flush()
+    return service
+
+
+# --- contracts ----------------------------------------------------------------------------------
+
+def _start_of_day(day: date, tz: str) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
+
+
+def contract_period(starts_on: date, months: int, tz: str) -> tuple[date, datetime, datetime]:
+    """`ends_on` (the last day covered) and the lot's validity in the client's time zone."""
+    ends_on = starts_on + relativedelta(months=months) - timedelta(days=1)
+    return ends_on, _start_of_day(starts_on, tz), _start_of_day(ends_on + timedelta(days=1), tz)
+
+
+def create_contract(client: Client, *, number: str, starts_on: date, months: int, hours_per_month,
+                    billing_increment_minutes: int = DEFAULT_INCREMENT, overdraft: str = ledger.CONVERT_TO_PAID,
+                    overage_rate=0, rollover: bool = False, sla_policy_id: int | None = None, actor=None) -> Contract:
+    """Sign a contract and grant its hours at once: one `grant` lot of months × hours (rule 1)."""
+    number = (number or "").strip()
+    if not number or len(number) > 50:
+        raise ValidationFailed(_("Enter a contract number of up to 50 characters."), code="invalid_number", field="number")
+    if isinstance(months, bool) or not isinstance(months, int) or not 0 < months <= 120:
+        raise ValidationFailed(_("Months must be a whole number from 1 to 120."), code="invalid_months", field="months")
+    try:
+        per_month = Decimal(str(hours_per_month)) * 60
+    except (InvalidOperation, ValueError):
+        per_month = Decimal(-1)
+    if not per_month.is_finite() or per_month <= 0 or per_month != per_month.to_integral_value() or per_month > 744 * 60:
+        raise ValidationFailed(_("Hours per month must be positive and a whole number of minutes."),
+                               code="invalid_hours", field="hours_per_month")
+    if isinstance(billing_increment_minutes, bool) or not isinstance(billing_increment_minutes, int) \
+            or not 1 <= billing_increment_minutes <= 240:
+        raise ValidationFailed(_("The billing increment must be 1 to 240 minutes."), code="invalid_increment",
+                               field="billing_increment_minutes")
+    if overdraft not in ledger.OVERDRAFT_POLICIES:
+        raise ValidationFailed(_("Unknown overdraft policy."), code="invalid_overdraft", field="overdraft")
+    rate = _clean_money(overage_rate, "overage_rate")
+    if not isinstance(starts_on, date):
+        raise ValidationFailed(_("Enter the start date."), code="invalid_date", field="starts_on")
+    if db.session.scalar(select(Contract.id).where(Contract.number == number)):
+        raise Conflict(_("A contract numbered %(n)s already exists.", n=number), code="duplicate_number", field="number")
+
+    lock_client(client.id)
+    ends_on, valid_from, expires_at = contract_period(starts_on, months, client.timezone)
+    contract = Contract(client=client, number=number, starts_on=starts_on, months=months, ends_on=ends_on,
+                        minutes_per_month=int(per_month), billing_increment_minutes=billing_increment_minutes,
+                        overdraft=overdraft, overage_rate=rate, rollover=bool(rollover), sla_policy_id=sla_policy_id,
+                        created_by_id=actor.id if actor else None)
+    db.session.add(contract)
+    granted = ledger.granted_minutes(months, int(per_month))
+    lot = HourLot(client_id=client.id, contract=contract, source="grant", granted_minutes=granted,
+                  valid_from=valid_from, expires_at=expires_at, remaining_minutes=0)
+    db.session.add(lot)
+    db.session.flush()
+    _write_entry("grant", client.id, granted, lot=lot, author=actor, reason=_("Contract %(n)s", n=number))
+    return contract
+
+
+# --- specification lines ------------------------------------------------------------------------
+
+def _check_ticket_open_for_lines(ticket_status: str) -> None:
+    if ticket_status in LOCKED_TICKET_STATUSES:
+        raise Conflict(_("The ticket is %(s)s: its specification can no longer change.", s=ticket_status),
+                       code="ticket_locked", field="ticket")
+
+
+def _clean_minutes(minutes) -> int:
+    try:
+        return ledger.check_line_minutes(minutes)
+    except ValueError:
+        raise ValidationFailed(_("Minutes must be a whole number from 1 to %(n)d.", n=ledger.MAX_LINE_MINUTES),
+                               code="invalid_minutes", field="minutes") from None
+
+
+def add_spec_line(*, ticket_id: int, ticket_status: str, service: Service, minutes, engineer=None, note: str = "",
+                  performed_on: date | None = None, actor=None) -> SpecLine:
+    """Log work on a ticket that is not closed or cancelled; the billing mode comes from the service."""
+    _check_ticket_open_for_lines(ticket_status)
+    if service is None or not service.active:
+        raise ValidationFailed(_("Choose an active service."), code="invalid_service", field="service_code")
+    if engineer is not None and not engineer.is_staff:
+        raise ValidationFailed(_("Work is logged for staff only."), code="invalid_engineer", field="engineer_id")
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise ValidationFailed(_("The note is longer than %(n)d characters.", n=2000), code="note_too_long", field="note")
+    line = SpecLine(ticket_id=ticket_id, service=service, engineer=engineer or actor, minutes=_clean_minutes(minutes),
+                    billing=service.billing, note=note, performed_on=performed_on or utcnow().date(),
+                    created_by_id=actor.id if actor else None)
+    db.session.add(line)
+    db.session.flush()
+    return line
+
+
+def update_spec_line(line: SpecLine, *, ticket_status: str, minutes=None, note: str | None = None,
+                     performed_on: date | None = None) -> SpecLine:
+    _check_ticket_open_for_lines(ticket_status)
+    if minutes is not None:
+        line.minutes = _clean_minutes(minutes)
+    if note is not None:
+        line.note = note.strip()[:2000]
+    if performed_on is not None:
+        line.performed_on = performed_on
+    db.session.flush()
+    return line
+
+
+def remove_spec_line(line: SpecLine, *, ticket_status: str) -> None:
+    _check_ticket_open_for_lines(ticket_status)
+    db.session.delete(line)
+    db.session.flush()
+
+
+def override_line_billing(line: SpecLine, *, ticket_status: str, billing: str, reason: str, actor) -> str:
+    """A manager's decision on how a line is billed, with the reason; returns the old mode."""
+    if ticket_status == "closed":
+        raise Conflict(_("Reopen the ticket first: its close already debited these lines."), code="ticket_locked",
+                       field="ticket")
+    _check_ticket_open_for_lines(ticket_status)
+    if billing not in ledger.BILLING_MODES:
+        raise ValidationFailed(_("Billing must be hourly, paid or free."), code="invalid_billing", field="billing")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the billing changes."), code="reason_required", field="reason")
+    old = line.billing
+    line.billing, line.billing_override_reason, line.billing_overridden_by_id = billing, reason, actor.id
+    db.session.flush()
+    return old
+
+
+def ticket_lines(ticket_id: int) -> list[SpecLine]:
+    return list(db.session.scalars(select(SpecLine).where(SpecLine.ticket_id == ticket_id).order_by(SpecLine.id)))
+
+
+# --- closing and reopening ----------------------------------------------------------------------
+
+@dataclass
+class ClosePreview:
+    """What a close would do, computed by the same code as the close itself."""
+    plan: ledger.ClosePlan | None
+    shortfall: ledger.InsufficientHours | None
+    contract: Contract | None
+    lots: dict[int, HourLot]
+    lines: list[SpecLine]
+    balance_before: int
+    increment: int
+    policy: str
+    overage_amount: Decimal
+
+    @property
+    def balance_after(self) -> int:
+        return self.balance_before - (self.plan.debited_minutes if self.plan else 0)
+
+
+def preview_close(*, ticket_id: int, client_id: int, now: datetime) -> ClosePreview:
+    contract = current_contract(client_id, now)
+    increment = contract.billing_increment_minutes if contract else DEFAULT_INCREMENT
+    policy = contract.overdraft if contract else ledger.CONVERT_TO_PAID
+    lines = ticket_lines(ticket_id)
+    lots = _plan_lots(client_id)
+    core_lines = [ledger.Line(line.id, line.minutes, line.billing) for line in lines]
+    plan, shortfall = None, None
+    try:
+        plan = ledger.plan_close(core_lines, _as_core(lots), increment=increment, policy=policy, now=now)
+    except ledger.InsufficientHours as exc:
+        shortfall = exc
+    rate = contract.overage_rate if contract else Decimal("0")
+    amount = ledger.overage_amount(plan.overage_minutes, rate) if plan else Decimal("0.00")
+    return ClosePreview(plan, shortfall, contract, {lot.id: lot for lot in lots}, lines, client_balance(client_id),
+                        increment, policy, amount)
+
+
+def active_close(ticket_id: int) -> TicketClose | None:
+    return db.session.scalar(select(TicketClose).where(TicketClose.ticket_id == ticket_id,
+                                                       TicketClose.reversed_at.is_(None)))
+
+
+def debit_close(*, ticket_id: int, client_id: int, actor, now: datetime) -> TicketClose:
+    """Rules 2–6: bill the lines, debit the hourly minutes from the lots, record the close.
+    Exactly once: an unreversed close already there is a 409 (and the unique index the last guard)."""
+    lock_client(client_id)
+    if active_close(ticket_id) is not None:
+        raise Conflict(_("The ticket is already closed."), code="already_closed", field="status")
+    preview = preview_close(ticket_id=ticket_id, client_id=client_id, now=now)
+    if preview.shortfall is not None:
+        short = preview.shortfall
+        raise Conflict(_("Not enough hours: %(s)d minutes short (needs %(n)d, has %(a)d). The contract blocks overdrafts.",
+                         s=short.shortfall_minutes, n=short.needed_minutes, a=short.available_minutes),
+                       code="insufficient_hours", field=None, shortfall_minutes=short.shortfall_minutes)
+    plan = preview.plan
+    for line in preview.lines:
+        line.billed_minutes = plan.billed[line.id]
+    close = TicketClose(ticket_id=ticket_id, client_id=client_id, contract_id=preview.contract.id if preview.contract else None,
+                        closed_at=now, closed_by_id=actor.id if actor else None, hourly_minutes=plan.hourly_minutes,
+                        debited_minutes=plan.debited_minutes, overage_minutes=plan.overage_minutes,
+                        overage_rate=preview.contract.overage_rate if preview.contract else Decimal("0"),
+                        overage_amount=preview.overage_amount)
+    db.session.add(close)
+    db.session.flush()
+    for debit in plan.debits:
+        _write_entry("debit", client_id, -debit.minutes, lot=preview.lots.get(debit.lot_id), ticket_id=ticket_id,
+                     close=close, author=actor)
+    return close
+
+
+def reverse_close(*, ticket_id: int, client_id: int, actor, reason: str | None, now: datetime) -> TicketClose | None:
+    """Rule 7: one reversal per debit of the last close, back to the same lot (expired or not);
+    the close's overage is cancelled with it. None when the ticket has no unreversed close."""
+    lock_client(client_id)
+    close = active_close(ticket_id)
+    if close is None:
+        return None
+    debits = [ledger.Debit(e.lot_id, -e.minutes) for e in close.entries if e.kind == "debit"]
+    lots = {lot.id: lot for lot in _plan_lots(client_id)}
+    for credit in ledger.plan_reversal(debits):
+        _write_entry("reversal", client_id, credit.minutes, lot=lots.get(credit.lot_id), ticket_id=ticket_id,
+                     close=close, author=actor, reason=reason)
+    close.reversed_at, close.reversed_by_id, close.reverse_reason = now, actor.id if actor else None, reason
+    for line in ticket_lines(ticket_id):
+        line.billed_minutes = None
+    db.session.flush()
+    return close
+
+
+def waive_overage(close: TicketClose, *, reason: str, actor) -> None:
+    """A manager decides not to bill a close's overage; the decision and its reason are kept."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the overage is waived."), code="reason_required", field="reason")
+    if close.reversed_at is not None or close.overage_minutes == 0:
+        raise Conflict(_("This close has no overage to waive."), code="nothing_to_waive")
+    close.overage_waived_by_id, close.overage_waived_reason = actor.id, reason
+    db.session.flush()
+
+
+# --- manual adjustments and expiry -------------------------------------------------------------
+
+def adjust(client: Client, *, minutes, reason: str, actor, now: datetime) -> list[LedgerEntry]:
+    """Rule 9: a manager's correction. Positive minutes arrive as a new lot valid until the current
+    contract ends (or a year); negative ones are taken from the lots like a debit and may take the
+    balance below zero (a manager's decision overrides the overdraft policy)."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes == 0 or abs(minutes) > MAX_ADJUSTMENT_MINUTES:
+        raise ValidationFailed(_("Minutes must be a non-zero whole number (at most %(n)d).", n=MAX_ADJUSTMENT_MINUTES),
+                               code="invalid_minutes", field="minutes")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("An adjustment needs a reason."), code="reason_required", field="reason")
+    if len(reason) > 2000:
+        raise ValidationFailed(_("The reason is longer than %(n)d characters.", n=2000), code="reason_too_long", field="reason")
+    lock_client(client.id)
+    if minutes > 0:
+        contract = current_contract(client.id, now)
+        grant = next((lot for lot in contract.lots if lot.source == "grant"), None) if contract else None
+        expires = grant.expires_at if grant and grant.expires_at > now else now + timedelta(days=ADJUSTMENT_LOT_DAYS)
+        lot = HourLot(client_id=client.id, contract=contract, source="adjustment", granted_minutes=minutes,
+                      valid_from=now, expires_at=expires, remaining_minutes=0)
+        db.session.add(lot)
+        db.session.flush()
+        return [_write_entry("adjustment", client.id, minutes, lot=lot, author=actor, reason=reason)]
+    lots = _plan_lots(client.id)
+    by_id = {lot.id: lot for lot in lots}
+    takes, _unused = ledger.plan_take(-minutes, _as_core(lots), now=now, policy=ledger.ALLOW_NEGATIVE)
+    return [_write_entry("adjustment", client.id, -take.minutes, lot=by_id.get(take.lot_id), author=actor, reason=reason)
+            for take in takes]
+
+
+def expire_lots(now: datetime) -> list[LedgerEntry]:
+    """Rule 8 (the daily job): expired lots with minutes left lose them, or with `rollover` move
+    them into a new lot of the client's next active contract. Idempotent: a second run finds
+    nothing left to expire."""
+    written: list[LedgerEntry] = []
+    client_ids = db.session.scalars(select(HourLot.client_id).where(HourLot.expires_at <= now,
+                                                                     HourLot.remaining_minutes > 0).distinct()).all()
+    for client_id in client_ids:
+        lock_client(client_id)
+        lots = [lot for lot in _plan_lots(client_id) if lot.expires_at <= now and lot.remaining_minutes > 0]
+        for lot in lots:
+            old = lot.contract
+            successor = _next_contract(client_id, old, now) if old is not None and old.rollover else None
+            (item,) = ledger.plan_expiry(_as_core([lot]), now, rollover=bool(old and old.rollover),
+                                         next_contract_available=successor is not None)
+            if not item.rollover:
+                written.append(_write_entry("expiry", client_id, -item.minutes, lot=lot, reason="expired"))
+                continue
+            grant = next(g for g in successor.lots if g.source == "grant")
+            target = HourLot(client_id=client_id, contract=successor, source="rollover", granted_minutes=0,
+                             valid_from=max(now, grant.valid_from), expires_at=grant.expires_at, remaining_minutes=0)
+            db.session.add(target)
+            db.session.flush()
+            note = f"rollover {old.number} → {successor.number}"
+            written.append(_write_entry("rollover", client_id, -item.minutes, lot=lot, reason=note))
+            written.append(_write_entry("rollover", client_id, item.minutes, lot=target, reason=note))
+    for contract in db.session.scalars(select(Contract).where(Contract.status == "active")):
+        if all(lot.expires_at <= now for lot in contract.lots if lot.source == "grant") and contract.lots:
+            contract.status = "expired"
+    db.session.flush()
+    return written
+
+
+def _next_contract(client_id: int, old: Contract, now: datetime) -> Contract | None:
+    candidates = db.session.scalars(select(Contract).where(Contract.client_id == client_id, Contract.id != old.id,
+                                                           Contract.status == "active", Contract.ends_on > old.ends_on)
+                                    .order_by(Contract.starts_on, Contract.id)).all()
+    for contract in candidates:
+        if any(g.source == "grant" and g.expires_at > now for g in contract.lots):
+            return contract
+    return None

@@ -1,0 +1,98 @@
+"""Read models: balances, the ledger as managers and clients read it, contracts per client."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.contracts.models import ClientBalance, Contract, HourLot, LedgerEntry, Service, TicketClose
+from app.extensions import db
+
+
+def client_balance(client_id: int) -> int:
+    """The cached balance: one primary-key read, whatever the number of entries."""
+    return db.session.scalar(select(ClientBalance.balance_minutes).where(ClientBalance.client_id == client_id)) or 0
+
+
+def ledger_sum(client_id: int) -> int:
+    """Σ of the client's entries: the truth the cache must equal."""
+    return db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.minutes), 0))
+                             .where(LedgerEntry.client_id == client_id))
+
+
+def available_minutes(client_id: int, now: datetime) -> int:
+    """Minutes a close could take now: lots valid now with minutes left."""
+    return db.session.scalar(select(func.coalesce(func.sum(HourLot.remaining_minutes), 0)).where(
+        HourLot.client_id == client_id, HourLot.remaining_minutes > 0,
+        HourLot.valid_from <= now, HourLot.expires_at > now))
+
+
+def current_contract(client_id: int, now: datetime) -> Contract | None:
+    """The active contract whose grant covers `now` (the latest started), else the latest active one."""
+    contracts = db.session.scalars(select(Contract).where(Contract.client_id == client_id, Contract.status == "active")
+                                   .order_by(Contract.starts_on.desc(), Contract.id.desc())).all()
+    for contract in contracts:
+        if any(lot.valid_from <= now < lot.expires_at for lot in contract.lots if lot.source == "grant"):
+            return contract
+    return contracts[0] if contracts else None
+
+
+@dataclass
+class BalanceSummary:
+    """What engineers see next to a client: balance, what is usable, the contract and a warning."""
+    balance_minutes: int
+    available_minutes: int
+    contract: Contract | None
+    expires_at: datetime | None
+    #: None, "low", "zero" or "negative"
+    warning: str | None
+
+
+def balance_summary(client_id: int, now: datetime) -> BalanceSummary:
+    balance = client_balance(client_id)
+    available = available_minutes(client_id, now)
+    contract = current_contract(client_id, now)
+    grant = next((lot for lot in contract.lots if lot.source == "grant"), None) if contract else None
+    if balance < 0:
+        warning = "negative"
+    elif available <= 0:
+        warning = "zero"
+    else:
+        percent = current_app.config["HOURDESK_LOW_BALANCE_PERCENT"]
+        floor = current_app.config["HOURDESK_LOW_BALANCE_MINUTES"]
+        threshold = max(floor, (grant.granted_minutes * percent // 100) if grant else 0)
+        warning = "low" if available < threshold else None
+    return BalanceSummary(balance, available, contract, grant.expires_at if grant else None, warning)
+
+
+def client_ledger(client_id: int, limit: int | None = None) -> list[LedgerEntry]:
+    """Entries newest first, with their author and lot."""
+    query = (select(LedgerEntry).options(selectinload(LedgerEntry.author), selectinload(LedgerEntry.lot))
+             .where(LedgerEntry.client_id == client_id).order_by(LedgerEntry.id.desc()))
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def client_contracts(client_id: int) -> list[Contract]:
+    return list(db.session.scalars(select(Contract).options(selectinload(Contract.lots))
+                                   .where(Contract.client_id == client_id).order_by(Contract.starts_on.desc())))
+
+
+def client_lots(client_id: int) -> list[HourLot]:
+    return list(db.session.scalars(select(HourLot).where(HourLot.client_id == client_id).order_by(HourLot.expires_at)))
+
+
+def services(active_only: bool = False) -> list[Service]:
+    query = select(Service).order_by(Service.code)
+    if active_only:
+        query = query.where(Service.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def client_closes(client_id: int, limit: int = 50) -> list[TicketClose]:
+    """Recent closes with overage, for the manager's waive decisions."""
+    return list(db.session.scalars(select(TicketClose).where(TicketClose.client_id == client_id,
+                                                             TicketClose.overage_minutes > 0)
+                                   .order_by(TicketClose.id.desc()).limit(limit)))
