@@ -74,7 +74,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
+    from app.contracts.tasks import ledger_cli
     from app.demo import demo_cli
+    from app.scheduler import scheduler_cli
 
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
+    for command in (users_cli, demo_cli, ledger_cli, scheduler_cli):
+        app.cli.add_command(command)

@@ -12,6 +12,8 @@ from app.auth.models import User
 from app.auth.operations import create_user
 from app.clients.models import Client
 from app.clients.operations import create_client, search_key
+from app.contracts.models import Contract, Service
+from app.contracts.operations import create_contract, save_service
 from app.core.text import fold
 from app.core.types import utcnow
 from app.extensions import db
@@ -45,6 +47,20 @@ DEMO_TICKETS = [
     (3, "Backup job failed overnight", "high", "cancelled"),
     (3, "New employee: accounts and laptop", "normal", "open"),
 ]
+DEMO_SERVICES = [
+    # code, name ru, name en, billing, rate, kind
+    ("SUP", "Техническая поддержка", "Technical support", "hourly", None, "support"),
+    ("ONS", "Выезд инженера", "On-site visit", "hourly", None, "onsite"),
+    ("UPD", "Обновление 1С", "1C update", "free", None, "update"),
+    ("DEV", "Доработка конфигурации", "Configuration development", "paid", "3500.00", "development"),
+]
+DEMO_CONTRACTS = [
+    # client index, number, hours per month, overdraft, overage rate
+    (0, "ИТС-2026/001", 10, "convert_to_paid", "2500.00"),
+    (1, "ИТС-2026/002", 4, "block", "0"),
+    (2, "ИТС-2026/003", 2, "allow_negative", "0"),
+    (3, "ITS-2026/004", 8, "convert_to_paid", "2000.00"),
+]
 # the way a ticket travels to each final status
 PATHS = {"open": [], "in_progress": ["in_progress"], "waiting": ["in_progress", "waiting"],
          "resolved": ["in_progress", "resolved"], "closed": ["in_progress", "resolved", "closed"],
@@ -75,6 +91,15 @@ def load():
             create_user(contact, role="client", password=DEMO_PASSWORD, client=client,
                         name=contact.split("@")[0].capitalize(), locale="en" if country == "UA" else "ru")
         clients.append(client)
+    services = {}
+    for code, name_ru, name_en, billing, rate, kind in DEMO_SERVICES:
+        services[code] = db.session.scalar(select(Service).where(Service.code == code)) or \
+            save_service(None, code=code, name_ru=name_ru, name_en=name_en, billing=billing, rate=rate, kind=kind)
+    today = utcnow().date()
+    for index, number, hours, overdraft, rate in DEMO_CONTRACTS:
+        if not db.session.scalar(select(Contract.id).where(Contract.number == number)):
+            create_contract(clients[index], number=number, starts_on=today.replace(day=1), months=12,
+                            hours_per_month=hours, overdraft=overdraft, overage_rate=rate, actor=manager)
     engineer = users["engineer@hourdesk.example"]
     created = 0
     for index, subject, priority, final in DEMO_TICKETS:
@@ -88,6 +113,9 @@ def load():
         for step in PATHS[final]:
             if step == "in_progress":
                 ticket_ops.update_ticket(ticket, engineer, assignee=engineer)
+                ticket_ops.add_line(ticket, engineer, service=services["SUP"], minutes=40, note="Диагностика")
+                if index == 0:
+                    ticket_ops.add_line(ticket, engineer, service=services["UPD"], minutes=30)
             ticket_ops.set_status(ticket, engineer, step)
         if final in ("waiting", "resolved", "closed"):
             ticket_ops.add_comment(ticket, engineer, "Проверили, отвечаем клиенту.", public=True)

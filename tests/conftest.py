@@ -186,6 +186,7 @@ def make(db):
 def login(client):
     """`login(user)` logs the test client in as `user` (through the real form)."""
     def do(user, password=PASSWORD):
+        client.post("/logout")   # whoever was logged in before
         response = client.post("/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.data[:500]
         return user

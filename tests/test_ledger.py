@@ -1,0 +1,364 @@
+"""Contracts, specification lines, closing, reopening, adjustments and expiry against the database,
+through the API and the engineers' pages."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+
+from app.contracts import operations as ledger_ops
+from app.contracts.models import Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
+from app.contracts.queries import client_balance
+from app.core.db_setup import serialized_writes
+from tests.ledger_helpers import assert_consistent
+from tests.test_api import assert_error
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def desk(make, db, api):
+    """A client with a 12-month contract of 2 h/month (1440 min), a catalogue, staff and tokens."""
+    class Desk:
+        pass
+    d = Desk()
+    d.client = make.client()
+    d.engineer = make.user("engineer")
+    d.manager = make.user("manager")
+    d.contact = make.user("client", client=d.client)
+    for code, billing, rate, kind in (("SUP", "hourly", None, "support"), ("DEV", "paid", "3000", "development"),
+                                      ("UPD", "free", None, "update")):
+        ledger_ops.save_service(None, code=code, name_ru=code, billing=billing, rate=rate, kind=kind)
+    db.session.commit()
+    d.staff, d.boss, d.contact_api = api(d.engineer), api(d.manager), api(d.contact)
+
+    def contract(**kw):
+        body = {"client_id": d.client.id, "number": f"C-{make._next()}", "starts_on": TODAY.replace(day=1).isoformat(),
+                "months": 12, "hours_per_month": 2, **kw}
+        response = d.boss.post("/api/v1/contracts", json=body)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def ticket(lines=(("SUP", 50),)):
+        t = make.ticket(client=d.client, actor=d.engineer)
+        for code, minutes in lines:
+            assert d.staff.post(f"/api/v1/tickets/{t.id}/lines", json={"service_code": code, "minutes": minutes}).status_code == 201
+        return t
+
+    d.contract, d.ticket = contract, ticket
+    return d
+
+
+def test_contract_grants_its_hours_at_once(desk, db):
+    body = desk.contract(hours_per_month="7.5", months=3)
+    assert body["granted_minutes"] == 3 * 450 and body["remaining_minutes"] == 1350
+    assert body["ends_on"] == (TODAY.replace(day=1) + relativedelta(months=3) - timedelta(days=1)).isoformat()
+    entries = db.session.scalars(select(LedgerEntry)).all()
+    assert [(e.kind, e.minutes) for e in entries] == [("grant", 1350)]
+    assert desk.staff.get(f"/api/v1/clients/{desk.client.id}").json["balance_minutes"] == 1350
+    assert desk.staff.get(f"/api/v1/clients/{desk.client.id}").json["available_minutes"] == 1350
+    got = desk.contact_api.get(f"/api/v1/contracts/{body['id']}")
+    assert got.status_code == 200 and got.json["lots"][0]["granted_minutes"] == 1350
+    assert_consistent(desk.client.id)
+
+
+def test_contract_end_date():
+    assert ledger_ops.contract_period(date(2026, 1, 31), 1, "Europe/Moscow")[0] == date(2026, 2, 27)
+    ends_on, valid_from, expires_at = ledger_ops.contract_period(date(2026, 3, 1), 12, "Europe/Moscow")
+    assert ends_on == date(2027, 2, 28)
+    assert expires_at - valid_from == timedelta(days=365)
+    assert valid_from.utcoffset() == timedelta(hours=3)
+
+
+@pytest.mark.parametrize("override, field", [
+    ({"months": 0}, "months"), ({"months": -3}, "months"), ({"months": 1.5}, "months"),
+    ({"hours_per_month": 0}, "hours_per_month"), ({"hours_per_month": "0.001"}, "hours_per_month"),
+    ({"overage_rate": "-1"}, "overage_rate"), ({"overdraft": "pray"}, "overdraft"),
+    ({"billing_increment_minutes": 0}, "billing_increment_minutes"), ({"starts_on": "yesterday"}, "starts_on"),
+    ({"client_id": 999999}, "client_id"),
+])
+def test_bad_contracts_write_nothing(desk, db, override, field):
+    body = {"client_id": desk.client.id, "number": "X-1", "starts_on": "2026-01-01", "months": 12,
+            "hours_per_month": 2, **override}
+    assert_error(desk.boss.post("/api/v1/contracts", json=body), 422, field=field)
+    assert db.session.query(Contract).count() == 0 and db.session.query(LedgerEntry).count() == 0
+
+
+def test_duplicate_contract_number_and_roles(desk, db):
+    desk.contract(number="DUP")
+    assert_error(desk.boss.post("/api/v1/contracts", json={"client_id": desk.client.id, "number": "DUP",
+                                                           "starts_on": "2026-01-01", "months": 1, "hours_per_month": 1}),
+                 409, "duplicate_number")
+    assert_error(desk.staff.post("/api/v1/contracts", json={}), 403)
+    assert db.session.query(Contract).count() == 1
+
+
+@pytest.mark.parametrize("minutes", [0, -5, 1.5, 10_001, "30", None, True])
+def test_bad_line_minutes(desk, db, minutes):
+    t = desk.ticket(lines=())
+    response = desk.staff.post(f"/api/v1/tickets/{t.id}/lines", json={"service_code": "SUP", "minutes": minutes})
+    assert_error(response, 422, field="minutes")
+    assert db.session.query(SpecLine).count() == 0
+
+
+def test_lines_refused_on_closed_and_cancelled_tickets(desk, db):
+    closed, cancelled = desk.ticket(), desk.ticket()
+    desk.contract()
+    assert desk.staff.post(f"/api/v1/tickets/{closed.id}/close").status_code == 200
+    assert desk.staff.post(f"/api/v1/tickets/{cancelled.id}/status", json={"status": "cancelled"}).status_code == 200
+    for t in (closed, cancelled):
+        assert_error(desk.staff.post(f"/api/v1/tickets/{t.id}/lines", json={"service_code": "SUP", "minutes": 10}),
+                     409, "ticket_locked")
+    assert_error(desk.staff.post(f"/api/v1/tickets/{closed.id}/lines", json={"service_code": "NOPE", "minutes": 10}), 422,
+                 field="service_code")
+    assert db.session.query(SpecLine).count() == 2
+
+
+def test_close_debits_rounded_hourly_lines_once(desk, db):
+    desk.contract()
+    t = desk.ticket(lines=(("SUP", 50), ("SUP", 10), ("DEV", 20), ("UPD", 90)))
+    response = desk.staff.post(f"/api/v1/tickets/{t.id}/close")
+    assert response.status_code == 200, response.json
+    assert (response.json["debited_minutes"], response.json["overage_minutes"]) == (75, 0)   # 60 + 15
+    assert response.json["ticket"]["status"] == "closed" and response.json["ticket"]["client_balance_minutes"] == 1440 - 75
+    assert [line["billed_minutes"] for line in response.json["ticket"]["lines"]] == [60, 15, 30, 0]
+    again = desk.staff.post(f"/api/v1/tickets/{t.id}/close")
+    assert_error(again, 409, "already_closed")
+    assert client_balance(desk.client.id) == 1440 - 75
+    assert_consistent(desk.client.id)
+
+
+def test_reopen_restores_exactly_and_a_new_close_debits_again(desk, db):
+    desk.contract()
+    t = desk.ticket(lines=(("SUP", 100),))
+    desk.staff.post(f"/api/v1/tickets/{t.id}/close")
+    assert client_balance(desk.client.id) == 1440 - 105
+    reopened = desk.staff.post(f"/api/v1/tickets/{t.id}/reopen", json={"reason": "не работает снова"})
+    assert reopened.status_code == 200 and reopened.json["status"] == "in_progress"
+    assert client_balance(desk.client.id) == 1440
+    assert [line["billed_minutes"] for line in reopened.json["lines"]] == [None]
+    reversal = db.session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "reversal")).one()
+    debit = db.session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "debit")).one()
+    assert (reversal.lot_id, reversal.minutes, reversal.reason) == (debit.lot_id, 105, "не работает снова")
+    desk.staff.post(f"/api/v1/tickets/{t.id}/lines", json={"service_code": "SUP", "minutes": 5})
+    assert desk.staff.post(f"/api/v1/tickets/{t.id}/close").json["debited_minutes"] == 120
+    assert db.session.query(TicketClose).count() == 2
+    assert_consistent(desk.client.id)
+    assert_error(desk.staff.post(f"/api/v1/tickets/{desk.ticket().id}/reopen", json={}), 409, "invalid_transition")
+
+
+def test_closing_a_cancelled_ticket_is_refused(desk, db):
+    desk.contract()
+    t = desk.ticket()
+    desk.staff.post(f"/api/v1/tickets/{t.id}/status", json={"status": "cancelled"})
+    assert_error(desk.staff.post(f"/api/v1/tickets/{t.id}/close"), 409, "invalid_transition")
+    assert db.session.query(TicketClose).count() == 0
+
+
+def test_block_policy_refuses_with_the_shortfall_and_writes_nothing(desk, db):
+    desk.contract(hours_per_month=1, months=1, overdraft="block")
+    t = desk.ticket(lines=(("SUP", 100),))
+    error = assert_error(desk.staff.post(f"/api/v1/tickets/{t.id}/close"), 409, "insufficient_hours")
+    assert error["shortfall_minutes"] == 45
+    db.session.refresh(t)
+    assert t.status == "open" and db.session.query(TicketClose).count() == 0
+    assert [e.kind for e in db.session.scalars(select(LedgerEntry))] == ["grant"]
+
+
+def test_convert_to_paid_bills_the_overage(desk, db):
+    desk.contract(hours_per_month=1, months=1, overage_rate="2400")
+    t = desk.ticket(lines=(("SUP", 90),))
+    body = desk.staff.post(f"/api/v1/tickets/{t.id}/close").json
+    assert (body["debited_minutes"], body["overage_minutes"]) == (60, 30)
+    close = db.session.scalars(select(TicketClose)).one()
+    assert str(close.overage_amount) == "1200.00"
+    desk.staff.post(f"/api/v1/tickets/{t.id}/reopen", json={"reason": "ошибка"})
+    db.session.refresh(close)
+    assert close.reversed_at is not None      # its overage is cancelled with it
+    assert_consistent(desk.client.id)
+
+
+def test_allow_negative(desk, db):
+    desk.contract(hours_per_month=1, months=1, overdraft="allow_negative")
+    t = desk.ticket(lines=(("SUP", 90),))
+    assert desk.staff.post(f"/api/v1/tickets/{t.id}/close").json["debited_minutes"] == 90
+    assert client_balance(desk.client.id) == -30
+    assert_consistent(desk.client.id)
+
+
+def test_adjustments(desk, db):
+    desk.contract()
+    url = f"/api/v1/clients/{desk.client.id}/adjustments"
+    assert_error(desk.staff.post(url, json={"minutes": 60, "reason": "x"}), 403)
+    assert_error(desk.contact_api.post(url, json={"minutes": 60, "reason": "x"}), 403)
+    assert_error(desk.boss.post(url, json={"minutes": 0, "reason": "x"}), 422, field="minutes")
+    assert_error(desk.boss.post(url, json={"minutes": 60}), 422, "reason_required", "reason")
+    assert_error(desk.boss.post(url, json={"minutes": 60, "reason": "  "}), 422, "reason_required")
+    assert_error(desk.boss.post(url, json={"minutes": 1.5, "reason": "x"}), 422, field="minutes")
+    assert db.session.query(LedgerEntry).count() == 1
+    plus = desk.boss.post(url, json={"minutes": 120, "reason": "подарок к празднику"})
+    assert plus.status_code == 201 and plus.json["kind"] == "adjustment" and plus.json["author_id"] == desk.manager.id
+    minus = desk.boss.post(url, json={"minutes": -2000, "reason": "исправление"})
+    assert minus.status_code == 201 and sum(e["minutes"] for e in minus.json["entries"]) == -2000
+    assert client_balance(desk.client.id) == 1440 + 120 - 2000
+    ledger = desk.staff.get(f"/api/v1/clients/{desk.client.id}/ledger").json
+    assert ledger["balance_minutes"] == -440 and [e["kind"] for e in ledger["entries"]][:2] == ["grant", "adjustment"]
+    assert set(ledger["entries"][0]) == {"id", "kind", "minutes", "lot_id", "ticket_id", "reason", "author_id", "created_at"}
+    assert_consistent(desk.client.id)
+
+
+def _expire(now):
+    from app.extensions import db
+    with serialized_writes(db.session):
+        entries = ledger_ops.expire_lots(now)
+        db.session.commit()
+    return entries
+
+
+def test_expiry_is_daily_and_idempotent_and_reversal_into_an_expired_lot(desk, db):
+    body = desk.contract(hours_per_month=1, months=1)
+    t = desk.ticket(lines=(("SUP", 30),))
+    desk.staff.post(f"/api/v1/tickets/{t.id}/close")
+    lot = db.session.get(HourLot, body["lots"][0]["id"])
+    after = lot.expires_at + timedelta(minutes=1)
+    assert [(e.kind, e.minutes) for e in _expire(after)] == [("expiry", -30)]
+    assert _expire(after) == []
+    assert db.session.get(Contract, body["id"]).status == "expired"
+    # reopening now gives the 30 minutes back to the same, expired lot: the balance shows them, but
+    # they are not usable and the next expiry run takes them
+    with serialized_writes(db.session):
+        ticket = db.session.get(type(t), t.id)
+        from app.tickets.operations import reopen_ticket
+        reopen_ticket(ticket, desk.engineer, reason="late complaint", now=after)
+        db.session.commit()
+    assert client_balance(desk.client.id) == 30
+    from app.contracts.queries import available_minutes
+    assert available_minutes(desk.client.id, after) == 0
+    assert [(e.kind, e.minutes) for e in _expire(after)] == [("expiry", -30)]
+    assert client_balance(desk.client.id) == 0
+    assert_consistent(desk.client.id)
+
+
+def test_rollover_moves_unused_minutes_to_the_next_contract(desk, db):
+    first = desk.contract(hours_per_month=1, months=1, rollover=True, starts_on=(TODAY - timedelta(days=60)).isoformat())
+    second = desk.contract(hours_per_month=2, months=12)
+    now = datetime.now(timezone.utc)
+    entries = _expire(now)
+    assert [(e.kind, e.minutes) for e in entries] == [("rollover", -60), ("rollover", 60)]
+    contract = db.session.get(Contract, second["id"])
+    assert contract.remaining_minutes == 1440 + 60
+    assert db.session.get(Contract, first["id"]).status == "expired"
+    assert_consistent(desk.client.id)
+
+
+def test_ledger_cli_expire(app, desk, db):
+    desk.contract(hours_per_month=1, months=1, starts_on=(TODAY - timedelta(days=70)).isoformat())
+    from app.contracts.tasks import ledger_cli
+    result = app.test_cli_runner().invoke(ledger_cli, ["expire"])
+    assert result.exit_code == 0 and "1 ledger entries written" in result.output
+    assert client_balance(desk.client.id) == 0
+
+
+def test_client_tokens_see_only_their_ledger(desk, make, db):
+    other = make.client()
+    assert desk.contact_api.get(f"/api/v1/clients/{desk.client.id}/ledger").status_code == 200
+    assert_error(desk.contact_api.get(f"/api/v1/clients/{other.id}/ledger"), 404)
+    t = desk.ticket()
+    assert_error(desk.contact_api.post(f"/api/v1/tickets/{t.id}/close"), 403)
+    assert_error(desk.contact_api.post(f"/api/v1/tickets/{t.id}/lines", json={"service_code": "SUP", "minutes": 5}), 403)
+
+
+# --- the engineers' and managers' pages ----------------------------------------------------------
+
+def test_ticket_page_shows_balance_lines_and_warnings(desk, client, login, db):
+    login(desk.engineer)
+    t = desk.ticket(lines=(("SUP", 50),))
+    page = client.get(f"/tickets/{t.id}").get_data(as_text=True)
+    assert 'data-warning="zero"' in page and "No prepaid hours left" in page        # no contract yet
+    desk.contract()
+    page = client.get(f"/tickets/{t.id}").get_data(as_text=True)
+    assert 'data-warning=""' in page and "24:00" in page and "SUP" in page and 'data-line-id=' in page
+    fragment = client.get(f"/tickets/new/client/{desk.client.id}").get_data(as_text=True)
+    assert "24:00" in fragment and "balance-summary" in fragment
+    desk.boss.post(f"/api/v1/clients/{desk.client.id}/adjustments", json={"minutes": -1400, "reason": "тест"})
+    assert 'data-warning="low"' in client.get(f"/tickets/{t.id}").get_data(as_text=True)
+    desk.boss.post(f"/api/v1/clients/{desk.client.id}/adjustments", json={"minutes": -100, "reason": "тест"})
+    assert 'data-warning="negative"' in client.get(f"/tickets/{t.id}").get_data(as_text=True)
+
+
+def test_close_preview_then_close(desk, client, login, db):
+    login(desk.engineer)
+    desk.contract(hours_per_month=1, months=1, overage_rate="600")
+    t = desk.ticket(lines=(("SUP", 70), ("UPD", 30)))
+    page = client.get(f"/tickets/{t.id}/close").get_data(as_text=True)
+    assert "Overage" in page and "15 min = 150.00" in page and "1:00 → <strong>0:00</strong>" in page
+    assert db.session.query(TicketClose).count() == 0          # the preview writes nothing
+    assert client.post(f"/tickets/{t.id}/close").status_code == 302
+    assert db.session.query(TicketClose).one().overage_minutes == 15
+    assert "already closed" in client.get(f"/tickets/{t.id}/close").get_data(as_text=True)
+    client.post(f"/tickets/{t.id}/close")
+    assert db.session.query(TicketClose).count() == 1
+
+
+def test_shortfall_preview(desk, client, login, db):
+    login(desk.engineer)
+    desk.contract(hours_per_month=1, months=1, overdraft="block")
+    t = desk.ticket(lines=(("SUP", 100),))
+    page = client.get(f"/tickets/{t.id}/close").get_data(as_text=True)
+    assert 'id="shortfall"' in page and "45 minutes short" in page
+
+
+def test_web_lines_and_manager_override(desk, client, login, db):
+    login(desk.engineer)
+    t = desk.ticket(lines=())
+    sup = db.session.scalar(select(Service.id).where(Service.code == "SUP"))
+    assert client.post(f"/tickets/{t.id}/lines", data={"service_id": sup, "minutes": 25, "engineer_id": desk.engineer.id,
+                                                        "note": "перезагрузка"}).status_code == 302
+    assert client.post(f"/tickets/{t.id}/lines", data={"service_id": sup, "minutes": 0,
+                                                        "engineer_id": desk.engineer.id}).status_code == 422
+    line = db.session.scalars(select(SpecLine)).one()
+    assert client.post(f"/tickets/{t.id}/lines/{line.id}/billing", data={"billing": "free", "reason": "x"}).status_code == 403
+    login(desk.manager)
+    assert client.post(f"/tickets/{t.id}/lines/{line.id}/billing", data={"billing": "free"}).status_code == 303
+    db.session.refresh(line)
+    assert line.billing == "hourly"
+    client.post(f"/tickets/{t.id}/lines/{line.id}/billing", data={"billing": "free", "reason": "гарантийный случай"})
+    db.session.refresh(line)
+    assert (line.billing, line.billing_override_reason, line.billing_overridden_by_id) == ("free", "гарантийный случай", desk.manager.id)
+    history = client.get(f"/tickets/{t.id}").get_data(as_text=True)
+    assert "гарантийный случай" in history and "SUP: hourly" in history
+
+
+def test_manager_pages(desk, client, login, db):
+    login(desk.manager)
+    response = client.post(f"/clients/{desk.client.id}/contracts", data={
+        "number": "WEB-1", "starts_on": TODAY.isoformat(), "months": 6, "hours_per_month": "3",
+        "billing_increment_minutes": 15, "overdraft": "block", "overage_rate": "0"})
+    assert response.status_code == 302
+    assert client_balance(desk.client.id) == 6 * 180
+    assert client.post(f"/clients/{desk.client.id}/contracts", data={
+        "number": "WEB-2", "starts_on": TODAY.isoformat(), "months": 0, "hours_per_month": "3",
+        "billing_increment_minutes": 15, "overdraft": "block", "overage_rate": "0"}).status_code == 422
+    assert client.post(f"/clients/{desk.client.id}/adjustments", data={"minutes": 30}).status_code == 422
+    assert client.post(f"/clients/{desk.client.id}/adjustments", data={"minutes": 30, "reason": "бонус"}).status_code == 302
+    page = client.get(f"/clients/{desk.client.id}/ledger").get_data(as_text=True)
+    assert "бонус" in page and desk.manager.name in page and 'data-kind="grant"' in page
+    assert "WEB-1" in client.get(f"/clients/{desk.client.id}/contracts").get_data(as_text=True)
+    assert client.post("/services/new", data={"code": "NEW", "name_ru": "Новая", "billing": "paid", "kind": "support"}
+                       ).status_code == 422   # a paid service needs a rate
+    assert client.post("/services/new", data={"code": "NEW", "name_ru": "Новая", "billing": "paid", "rate": "100",
+                                              "kind": "support", "active": "y"}).status_code == 302
+    assert_consistent(desk.client.id)
+
+
+def test_waive_overage(desk, client, login, db):
+    desk.contract(hours_per_month=1, months=1, overage_rate="600")
+    t = desk.ticket(lines=(("SUP", 90),))
+    desk.staff.post(f"/api/v1/tickets/{t.id}/close")
+    close = db.session.scalars(select(TicketClose)).one()
+    login(desk.engineer)
+    assert client.post(f"/closes/{close.id}/waive", data={"reason": "x"}).status_code == 403
+    login(desk.manager)
+    client.post(f"/closes/{close.id}/waive", data={"reason": "первый месяц"})
+    db.session.refresh(close)
+    assert (close.overage_waived_reason, close.overage_waived_by_id) == ("первый месяц", desk.manager.id)
