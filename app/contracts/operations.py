@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from app.clients.models import Client
 from app.contracts import ledger
@@ -43,18 +44,20 @@ def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None
     """Append one entry and move the cached lot remainder and client balance by the same minutes."""
     if minutes == 0:
         raise ValueError("a ledger entry cannot be zero minutes")
+    # The caches move in SQL (x = x + n), under the client's lock, in the entry's transaction.
+    if lot is not None:
+        db.session.execute(update(HourLot).where(HourLot.id == lot.id)
+                           .values(remaining_minutes=HourLot.remaining_minutes + minutes)
+                           .execution_options(synchronize_session=False))
+        db.session.expire(lot, ["remaining_minutes"])
+    moved = db.session.execute(update(ClientBalance).where(ClientBalance.client_id == client_id)
+                               .values(balance_minutes=ClientBalance.balance_minutes + minutes)
+                               .execution_options(synchronize_session=False))
+    if moved.rowcount == 0:   # the client's first entry
+        db.session.add(ClientBalance(client_id=client_id, balance_minutes=minutes))
     entry = LedgerEntry(client_id=client_id, lot=lot, kind=kind, minutes=minutes, ticket_id=ticket_id,
                         close=close, author=author, reason=reason)
     db.session.add(entry)
-    if lot is not None:
-        lot.remaining_minutes = HourLot.remaining_minutes + minutes   # evaluated in SQL at flush
-    balance = db.session.get(ClientBalance, client_id)
-    if balance is None:
-        balance = ClientBalance(client_id=client_id, balance_minutes=0)
-        db.session.add(balance)
-        db.session.flush()
-    balance.balance_minutes = ClientBalance.balance_minutes + minutes
-    db.session.flush()
     return entry
 
 
@@ -237,8 +240,12 @@ def override_line_billing(line: SpecLine, *, ticket_status: str, billing: str, r
     return old
 
 
-def ticket_lines(ticket_id: int) -> list[SpecLine]:
-    return list(db.session.scalars(select(SpecLine).where(SpecLine.ticket_id == ticket_id).order_by(SpecLine.id)))
+def ticket_lines(ticket_id: int, *, details: bool = True) -> list[SpecLine]:
+    """A ticket's lines; `details` also loads their service and engineer (pages and the API)."""
+    query = select(SpecLine).where(SpecLine.ticket_id == ticket_id).order_by(SpecLine.id)
+    if details:
+        query = query.options(selectinload(SpecLine.service), selectinload(SpecLine.engineer))
+    return list(db.session.scalars(query))
 
 
 # --- closing and reopening ----------------------------------------------------------------------
@@ -251,22 +258,26 @@ class ClosePreview:
     contract: Contract | None
     lots: dict[int, HourLot]
     lines: list[SpecLine]
-    balance_before: int
+    client_id: int
     increment: int
     policy: str
     overage_amount: Decimal
+
+    @property
+    def balance_before(self) -> int:
+        return client_balance(self.client_id)
 
     @property
     def balance_after(self) -> int:
         return self.balance_before - (self.plan.debited_minutes if self.plan else 0)
 
 
-def preview_close(*, ticket_id: int, client_id: int, now: datetime) -> ClosePreview:
-    contract = current_contract(client_id, now)
+def preview_close(*, ticket_id: int, client_id: int, now: datetime, details: bool = True) -> ClosePreview:
+    lots = _plan_lots(client_id)
+    contract = current_contract(client_id, now, lots=lots)
     increment = contract.billing_increment_minutes if contract else DEFAULT_INCREMENT
     policy = contract.overdraft if contract else ledger.CONVERT_TO_PAID
-    lines = ticket_lines(ticket_id)
-    lots = _plan_lots(client_id)
+    lines = ticket_lines(ticket_id, details=details)
     core_lines = [ledger.Line(line.id, line.minutes, line.billing) for line in lines]
     plan, shortfall = None, None
     try:
@@ -275,7 +286,7 @@ def preview_close(*, ticket_id: int, client_id: int, now: datetime) -> ClosePrev
         shortfall = exc
     rate = contract.overage_rate if contract else Decimal("0")
     amount = ledger.overage_amount(plan.overage_minutes, rate) if plan else Decimal("0.00")
-    return ClosePreview(plan, shortfall, contract, {lot.id: lot for lot in lots}, lines, client_balance(client_id),
+    return ClosePreview(plan, shortfall, contract, {lot.id: lot for lot in lots}, lines, client_id,
                         increment, policy, amount)
 
 
@@ -290,7 +301,7 @@ def debit_close(*, ticket_id: int, client_id: int, actor, now: datetime) -> Tick
     lock_client(client_id)
     if active_close(ticket_id) is not None:
         raise Conflict(_("The ticket is already closed."), code="already_closed", field="status")
-    preview = preview_close(ticket_id=ticket_id, client_id=client_id, now=now)
+    preview = preview_close(ticket_id=ticket_id, client_id=client_id, now=now, details=False)
     if preview.shortfall is not None:
         short = preview.shortfall
         raise Conflict(_("Not enough hours: %(s)d minutes short (needs %(n)d, has %(a)d). The contract blocks overdrafts.",
@@ -325,7 +336,7 @@ def reverse_close(*, ticket_id: int, client_id: int, actor, reason: str | None, 
         _write_entry("reversal", client_id, credit.minutes, lot=lots.get(credit.lot_id), ticket_id=ticket_id,
                      close=close, author=actor, reason=reason)
     close.reversed_at, close.reversed_by_id, close.reverse_reason = now, actor.id if actor else None, reason
-    for line in ticket_lines(ticket_id):
+    for line in ticket_lines(ticket_id, details=False):
         line.billed_minutes = None
     db.session.flush()
     return close

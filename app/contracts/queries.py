@@ -28,12 +28,14 @@ def available_minutes(client_id: int, now: datetime) -> int:
         HourLot.valid_from <= now, HourLot.expires_at > now))
 
 
-def current_contract(client_id: int, now: datetime) -> Contract | None:
-    """The active contract whose grant covers `now` (the latest started), else the latest active one."""
+def current_contract(client_id: int, now: datetime, lots: list[HourLot] | None = None) -> Contract | None:
+    """The active contract whose grant covers `now` (the latest started), else the latest active one.
+    `lots`: the client's lots when the caller has them already (saves a query on the close path)."""
     contracts = db.session.scalars(select(Contract).where(Contract.client_id == client_id, Contract.status == "active")
                                    .order_by(Contract.starts_on.desc(), Contract.id.desc())).all()
     for contract in contracts:
-        if any(lot.valid_from <= now < lot.expires_at for lot in contract.lots if lot.source == "grant"):
+        grants = ([lot for lot in lots if lot.contract_id == contract.id] if lots is not None else contract.lots)
+        if any(lot.valid_from <= now < lot.expires_at for lot in grants if lot.source == "grant"):
             return contract
     return contracts[0] if contracts else None
 

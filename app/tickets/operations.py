@@ -188,7 +188,9 @@ def _lock(ticket: Ticket) -> None:
     """Lock the client's ledger, then re-read the ticket: whatever another request committed while
     we waited is what we decide on."""
     ledger_ops.lock_client(ticket.client_id)
-    db.session.refresh(ticket, with_for_update=db.engine.dialect.name == "postgresql")
+    if db.engine.dialect.name == "postgresql":
+        db.session.refresh(ticket, with_for_update=True)
+    # SQLite: the enclosing BEGIN IMMEDIATE transaction began before the ticket was (re)loaded
 
 
 def close_ticket(ticket: Ticket, actor: User, *, now: datetime | None = None) -> TicketClose:
