@@ -266,6 +266,12 @@ def test_client_tokens_see_only_their_ledger(desk, make, db):
     t = desk.ticket()
     assert_error(desk.contact_api.post(f"/api/v1/tickets/{t.id}/close"), 403)
     assert_error(desk.contact_api.post(f"/api/v1/tickets/{t.id}/lines", json={"service_code": "SUP", "minutes": 5}), 403)
+    line = db.session.scalars(select(SpecLine)).first()
+    ledger_ops.override_line_billing(line, ticket_status="open", billing="free", reason="внутреннее решение", actor=desk.manager)
+    db.session.commit()
+    seen = desk.contact_api.get(f"/api/v1/tickets/{t.id}").json["lines"]
+    assert seen[0]["billing"] == "free" and "billing_override_reason" not in seen[0]
+    assert desk.staff.get(f"/api/v1/tickets/{t.id}").json["lines"][0]["billing_override_reason"] == "внутреннее решение"
 
 
 # --- the engineers' and managers' pages ----------------------------------------------------------

@@ -33,6 +33,9 @@ def ticket_detail_json(ticket: Ticket, viewer: User) -> dict:
     comments = [c for c in ticket.comments if c.public or viewer.is_staff]
     data["comments"] = CommentOut(many=True).dump(comments)
     data["lines"] = LineOut(many=True).dump(ledger_ops.ticket_lines(ticket.id))
+    if not viewer.is_staff:   # a manager's internal reasoning stays internal
+        for line in data["lines"]:
+            line.pop("billing_override_reason", None)
     data["client_balance_minutes"] = contract_queries.client_balance(ticket.client_id)
     return data
 
