@@ -9,7 +9,9 @@ from app.clients import operations
 from app.clients.forms import ClientForm, ContactForm
 from app.clients.models import Client
 from app.clients.queries import client_search, picker_results
+from app.contracts.queries import balance_summary
 from app.core.errors import DomainError
+from app.core.types import utcnow
 from app.core.web import staff_required
 from app.extensions import db
 from app.tickets.queries import ticket_list_query
@@ -91,7 +93,8 @@ def detail(client_id: int):
 
 def _render_detail(client: Client, contact_form: ContactForm):
     tickets = db.session.scalars(ticket_list_query(client_id=client.id).limit(20)).all()
-    return render_template("clients/detail.html", client=client, tickets=tickets, contact_form=contact_form)
+    return render_template("clients/detail.html", client=client, tickets=tickets, contact_form=contact_form,
+                           summary=balance_summary(client.id, utcnow()))
 
 
 @bp.post("/<int:client_id>/contacts")

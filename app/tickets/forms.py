@@ -46,4 +46,6 @@ FIELD_LABELS = {"created": _l("registered"), "status": _l("status"), "priority":
                 "assignee": _l("assignee"), "subject": _l("subject"), "description": _l("description"),
                 "resolution_due_at": _l("due"), "acknowledged_at": _l("acknowledged"),
                 "first_response_at": _l("first response"), "resolved_at": _l("resolved"),
-                "closed_at": _l("closed"), "cancelled_at": _l("cancelled")}
+                "closed_at": _l("closed"), "cancelled_at": _l("cancelled"), "line_added": _l("work logged"),
+                "line_removed": _l("work removed"), "line_minutes": _l("work minutes"),
+                "line_billing": _l("billing overridden"), "debited": _l("debited"), "reversed": _l("debit reversed")}

@@ -11,7 +11,7 @@ from app.auth.models import STAFF_ROLES, User
 from app.clients.models import Client
 from app.contracts import operations as ledger_ops
 from app.contracts import queries as contract_queries
-from app.contracts.forms import BILLING_LABELS, BillingOverrideForm, LineForm
+from app.contracts.forms import BILLING_LABELS, OVERDRAFT_LABELS, BillingOverrideForm, LineForm
 from app.contracts.models import Service, SpecLine
 from app.core.db_setup import serialized_writes
 from app.core.errors import DomainError
@@ -244,7 +244,8 @@ def close_preview(ticket_id: int):
     lots taken, any overage or shortfall, the balance after."""
     ticket = _get_ticket(ticket_id)
     preview = ledger_ops.preview_close(ticket_id=ticket.id, client_id=ticket.client_id, now=utcnow())
-    return render_template("tickets/close.html", ticket=ticket, preview=preview,
+    return render_template("tickets/close.html", ticket=ticket, preview=preview, BILLING_LABELS=BILLING_LABELS,
+                           OVERDRAFT_LABELS=OVERDRAFT_LABELS,
                            already_closed=ticket.status == "closed", cancelled=ticket.status == "cancelled")
 
 
