@@ -7,10 +7,13 @@ the migrations build the same schema.
 import os
 import smtplib
 import socket
+import uuid
+from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from flask_migrate import upgrade
 
@@ -34,6 +37,24 @@ def require(available: bool, reason: str) -> None:
     if REQUIRE_ALL:
         pytest.fail(f"required component missing: {reason}")
     pytest.skip(reason)
+
+
+@contextmanager
+def scratch_postgres_database(prefix: str):
+    """A new, empty PostgreSQL database on the test server, dropped afterwards; yields its URL.
+    Requires HOURDESK_TEST_POSTGRES_URL (skips locally, fails under HOURDESK_REQUIRE_ALL=1)."""
+    base = os.environ.get("HOURDESK_TEST_POSTGRES_URL")
+    require(bool(base), "HOURDESK_TEST_POSTGRES_URL is not set (no PostgreSQL server to test on)")
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def pytest_configure(config):

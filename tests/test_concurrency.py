@@ -1,15 +1,13 @@
 """Closing, reopening and adjusting one client's tickets from 16 threads at once, on SQLite and on
 a real PostgreSQL: nothing is debited twice and every cached figure equals the sum of entries."""
-import os
 import random
 import threading
-import uuid
+from contextlib import ExitStack
 from datetime import date
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from app import create_app
 from app.auth.operations import create_user
@@ -23,7 +21,7 @@ from app.extensions import db
 from app.tickets.models import Ticket
 from app.tickets.operations import add_line, close_ticket, create_ticket, reopen_ticket
 from config import TestingConfig
-from tests.conftest import MIGRATIONS, require
+from tests.conftest import MIGRATIONS, scratch_postgres_database
 from tests.ledger_helpers import assert_consistent
 
 THREADS = 16
@@ -32,31 +30,23 @@ THREADS = 16
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_app(request, tmp_path):
     """An app on a database of its own (threads need real connections, not the test's session)."""
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'concurrent.sqlite3'}", None
-    else:
-        base = os.environ.get("HOURDESK_TEST_POSTGRES_URL")
-        require(bool(base), "HOURDESK_TEST_POSTGRES_URL is not set (no PostgreSQL server to test on)")
-        name = f"hourdesk_conc_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'concurrent.sqlite3'}"
+        else:
+            url = stack.enter_context(scratch_postgres_database("hourdesk_conc"))
+        yield from _app_on(url, request.param)
 
-        def drop():
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+
+def _app_on(url: str, backend: str):
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url,
                      SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 2, "max_overflow": 4}
-                     if request.param == "postgresql" else {"connect_args": {"timeout": 60}})
+                     if backend == "postgresql" else {"connect_args": {"timeout": 60}})
     with app.app_context():
         upgrade(directory=MIGRATIONS)
     yield app
     with app.app_context():
         db.engine.dispose()
-    if drop:
-        drop()
 
 
 def _setup(app, tickets: int):

@@ -1,20 +1,17 @@
 """The migrations build the schema the models describe, from empty, on SQLite and PostgreSQL,
 and downgrade back to nothing."""
-import os
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import MetaData, create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import MetaData, inspect
 
 from app import create_app
 from app.core.db_setup import include_name
 from app.extensions import db
 from config import TestingConfig
-from tests.conftest import MIGRATIONS, require
+from tests.conftest import MIGRATIONS, scratch_postgres_database
 
 
 
@@ -40,15 +37,5 @@ def test_sqlite_upgrade_matches_models_and_downgrades(tmp_path):
 
 @pytest.mark.postgres
 def test_postgresql_upgrade_matches_models_and_downgrades():
-    url = os.environ.get("HOURDESK_TEST_POSTGRES_URL")
-    require(bool(url), "HOURDESK_TEST_POSTGRES_URL is not set (no PostgreSQL server to test on)")
-    name = f"hourdesk_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _check_round_trip(make_url(url).set(database=name).render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database("hourdesk_mig") as url:
+        _check_round_trip(url)
