@@ -92,7 +92,9 @@ def closes_per_second_processes(app, url, workers: int, companies: int, per_work
         engineer_id, plan = setup_companies(companies, workers * per_worker // companies, tag)
         db.engine.dispose()
     flat = [tid for ids in plan for tid in ids]
-    chunks = [flat[w::workers] for w in range(workers)]
+    # one company per worker when there are as many companies as workers (no shared lock);
+    # with one company every worker waits for the same client lock in turn
+    chunks = plan if len(plan) == workers else [flat[w::workers] for w in range(workers)]
     ctx = mp.get_context("spawn")
     start = ctx.Event()
     procs = [ctx.Process(target=_close_in_process, args=(url, engineer_id, chunk, start)) for chunk in chunks]
@@ -110,10 +112,8 @@ def closes_per_second_processes(app, url, workers: int, companies: int, per_work
 def closes_per_second(app, workers: int, companies: int, per_worker: int, tag: str) -> float:
     with app.app_context():
         engineer_id, plan = setup_companies(companies, workers * per_worker // companies, tag)
-    chunks = [[] for _ in range(workers)]
     flat = [tid for ids in plan for tid in ids]
-    for i, tid in enumerate(flat):   # worker w takes every w-th ticket: with one company, all contend for one lock
-        chunks[i % workers].append(tid)
+    chunks = plan if len(plan) == workers else [flat[w::workers] for w in range(workers)]
     threads = [threading.Thread(target=close_all, args=(app, engineer_id, chunk)) for chunk in chunks]
     started = time.perf_counter()
     for t in threads:

@@ -28,15 +28,24 @@ DEFAULT_INCREMENT = 15
 MAX_ADJUSTMENT_MINUTES = 1_000_000
 ADJUSTMENT_LOT_DAYS = 365
 LOCKED_TICKET_STATUSES = ("closed", "cancelled")
+_LOCKED = "hourdesk_locked_clients"   # session.info key: client rows locked in this transaction
 
 
 # --- locking and the one write path -------------------------------------------------------------
 
 def lock_client(client_id: int) -> None:
-    """Serialise ledger changes per client: a row lock on PostgreSQL. (On SQLite the enclosing
-    `serialized_writes` transaction already holds the database's write lock.)"""
-    if db.engine.dialect.name == "postgresql":
+    """Serialise ledger changes per client: a row lock on PostgreSQL, taken once per transaction.
+    (On SQLite the enclosing `serialized_writes` transaction already holds the database's write lock.)"""
+    if db.engine.dialect.name != "postgresql":
+        return
+    transaction = db.session().get_transaction()
+    owner, locked = db.session.info.get(_LOCKED, (None, set()))
+    if owner is not transaction or transaction is None:   # a new transaction holds no locks yet
+        locked = set()
+    if client_id not in locked:
         db.session.execute(select(Client.id).where(Client.id == client_id).with_for_update())
+        locked.add(client_id)
+        db.session.info[_LOCKED] = (db.session().get_transaction(), locked)
 
 
 def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None = None, ticket_id: int | None = None,

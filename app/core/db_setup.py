@@ -15,12 +15,15 @@ def serialized_writes(session):
 
     SQLite: `BEGIN IMMEDIATE`, so two closes cannot both read a lot's minutes and then both write
     (a deferred transaction would fail with "database is locked" on the upgrade instead of
-    waiting). PostgreSQL: an ordinary transaction; ledger operations lock the client's row
-    `FOR UPDATE`. Any transaction still open (from reads) is committed first, so nothing read
-    before the lock is trusted after it.
+    waiting); any transaction still open (from reads) is committed first, so nothing read before
+    the lock is trusted after it. PostgreSQL: the current transaction goes on; ledger operations
+    lock the client's row `FOR UPDATE` and re-read what they decide on.
     """
     if hasattr(session, "registry"):  # a scoped_session: act on this thread's session
         session = session.registry()
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
     if session.in_transaction():
         session.commit()
     token = _IMMEDIATE.set(True)
