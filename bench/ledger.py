@@ -69,6 +69,16 @@ def setup_companies(count: int, tickets_each: int, tag: str):
     return engineer.id, plan
 
 
+def engineer_for(worker: int) -> int:
+    """Each worker closes as its own engineer, as in an office: one shared user row would make
+    every insert's foreign-key check share-lock the same row (PostgreSQL MultiXacts)."""
+    email = f"bench{worker}@hourdesk.example"
+    user = db.session.query(User).filter_by(email=email).one_or_none() or \
+        create_user(email, role="engineer", password="bench-pass", locale="en")
+    db.session.commit()
+    return user.id
+
+
 def close_all(app, engineer_id, ticket_ids):
     with app.app_context():
         engineer = db.session.get(User, engineer_id)
@@ -78,8 +88,11 @@ def close_all(app, engineer_id, ticket_ids):
                 db.session.commit()
 
 
-def _close_in_process(url, engineer_id, chunk, start_event):
+def _close_in_process(url, worker, chunk, ready, start_event):
     app = create_app(SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        engineer_id = engineer_for(worker)
+    ready.release()
     start_event.wait()
     close_all(app, engineer_id, chunk)
 
@@ -96,11 +109,13 @@ def closes_per_second_processes(app, url, workers: int, companies: int, per_work
     # with one company every worker waits for the same client lock in turn
     chunks = plan if len(plan) == workers else [flat[w::workers] for w in range(workers)]
     ctx = mp.get_context("spawn")
-    start = ctx.Event()
-    procs = [ctx.Process(target=_close_in_process, args=(url, engineer_id, chunk, start)) for chunk in chunks]
+    start, ready = ctx.Event(), ctx.Semaphore(0)
+    procs = [ctx.Process(target=_close_in_process, args=(url, w, chunk, ready, start))
+             for w, chunk in enumerate(chunks)]
     for p in procs:
         p.start()
-    time.sleep(3)   # let every process import and connect before the clock starts
+    for _ in procs:   # the clock starts once every process has imported the app and connected
+        ready.acquire()
     started = time.perf_counter()
     start.set()
     for p in procs:
@@ -114,7 +129,9 @@ def closes_per_second(app, workers: int, companies: int, per_worker: int, tag: s
         engineer_id, plan = setup_companies(companies, workers * per_worker // companies, tag)
     flat = [tid for ids in plan for tid in ids]
     chunks = plan if len(plan) == workers else [flat[w::workers] for w in range(workers)]
-    threads = [threading.Thread(target=close_all, args=(app, engineer_id, chunk)) for chunk in chunks]
+    with app.app_context():
+        engineers = [engineer_for(w) for w in range(workers)]
+    threads = [threading.Thread(target=close_all, args=(app, engineers[w], chunk)) for w, chunk in enumerate(chunks)]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -199,6 +216,9 @@ def main():
     print(f"backend: {backend}")
     print(f"closes/s, 1 writer:                         {closes_per_second(app, 1, 1, args.closes // 4, 'one'):8.0f}")
     if backend == "PostgreSQL":
+        cores = os.cpu_count() or 2
+        print(f"closes/s, {cores} processes over {cores} companies:     "
+              f"{closes_per_second_processes(app, url, cores, cores, args.closes // cores, 'cores'):8.0f}")
         print(f"closes/s, 16 threads over 16 companies:     {closes_per_second(app, 16, 16, args.closes // 16, 'many'):8.0f}")
         print(f"closes/s, 16 processes over 16 companies:   "
               f"{closes_per_second_processes(app, url, 16, 16, args.closes // 16, 'proc'):8.0f}")
