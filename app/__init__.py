@@ -60,15 +60,17 @@ def _register_blueprints(app: Flask) -> None:
     from app.clients.routes import bp as clients_bp
     from app.contracts.routes import bp as contracts_bp
     from app.portal.routes import bp as portal_bp
+    from app.sla.routes import bp as sla_bp
     from app.tickets.routes import bp as tickets_bp
 
     # API routes live in each capability package and attach to the one API blueprint.
     from app.auth import api as _auth_api  # noqa: F401
     from app.clients import api as _clients_api  # noqa: F401
     from app.contracts import api as _contracts_api  # noqa: F401
+    from app.sla import api as _sla_api  # noqa: F401
     from app.tickets import api as _tickets_api  # noqa: F401
 
-    for bp in (auth_bp, clients_bp, contracts_bp, tickets_bp, portal_bp, api_bp):
+    for bp in (auth_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -2,5 +2,6 @@
 from app.auth.models import ApiToken, User  # noqa: F401
 from app.clients.models import Client  # noqa: F401
 from app.tickets.models import Comment, Ticket, TicketChange  # noqa: F401
+from app.sla.models import BusinessCalendar, SlaPolicy, SlaTarget, TicketPause  # noqa: F401
 from app.contracts.models import (ClientBalance, Contract, HourLot, LedgerEntry, Service, SpecLine,  # noqa: F401
                                   TicketClose)

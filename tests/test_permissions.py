@@ -71,6 +71,9 @@ TABLE = {
     ("GET", "/services/<int:service_id>/edit"): row(302, 403, 403, 200),
     # an empty POST leaves the service's own values in the form (WTForms), so it saves unchanged
     ("POST", "/services/<int:service_id>/edit"): row(302, 403, 403, 302),
+    ("GET", "/sla/"): STAFF_PAGE,
+    ("POST", "/sla/calendars"): MANAGER_FORM_EMPTY,
+    ("POST", "/sla/policies"): MANAGER_FORM_EMPTY,
     ("GET", "/portal/"): row(302, 200, 403),
     # API: no token → 401; bodies are empty JSON objects
     ("GET", "/api/v1/openapi.json"): row(200, 200, 200),
@@ -87,6 +90,8 @@ TABLE = {
     ("POST", "/api/v1/tickets/<int:ticket_id>/close"): row(401, 403, 200),
     ("POST", "/api/v1/tickets/<int:ticket_id>/reopen"): row(401, 403, 409),     # the ticket is open
     ("GET", "/api/v1/services"): row(401, 200, 200),
+    ("POST", "/api/v1/calendars"): row(401, 403, 403, 422),
+    ("POST", "/api/v1/sla-policies"): row(401, 403, 403, 422),
     ("POST", "/api/v1/services"): row(401, 403, 403, 422),
     ("POST", "/api/v1/contracts"): row(401, 403, 403, 422),
     ("GET", "/api/v1/contracts/<int:contract_id>"): row(401, 200, 200),

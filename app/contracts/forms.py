@@ -22,6 +22,7 @@ class ContractForm(FlaskForm):
     overage_rate = DecimalField(_l("Overage rate per hour"), places=2, default=0,
                                 validators=[InputRequired(), NumberRange(min=0)])
     rollover = BooleanField(_l("Unused hours roll over to the next contract"))
+    sla_policy_id = SelectField(_l("SLA policy"), coerce=int, choices=[], default=0, validate_choice=False)
 
 
 class ServiceForm(FlaskForm):

@@ -73,8 +73,8 @@ class Contract(db.Model):
     overage_rate: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"), server_default="0")
     #: unused minutes move to the client's next contract instead of expiring
     rollover: Mapped[bool] = mapped_column(default=False, server_default="0")
-    #: SLA policy (the SLA issue adds the table and the foreign key)
-    sla_policy_id: Mapped[int | None]
+    #: the SLA policy that sets this client's ticket deadlines
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
     status: Mapped[str] = mapped_column(String(12), default="active", server_default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

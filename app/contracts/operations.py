@@ -21,6 +21,7 @@ from app.contracts.queries import client_balance, current_contract
 from app.contracts.models import (ClientBalance, Contract, HourLot, LedgerEntry, Service, SpecLine,
                                   TicketClose)
 from app.core.errors import Conflict, ValidationFailed
+from app.sla.models import SlaPolicy
 from app.core.types import utcnow
 from app.extensions import db
 
@@ -161,6 +162,8 @@ def create_contract(client: Client, *, number: str, starts_on: date, months: int
         raise ValidationFailed(_("Enter the start date."), code="invalid_date", field="starts_on")
     if db.session.scalar(select(Contract.id).where(Contract.number == number)):
         raise Conflict(_("A contract numbered %(n)s already exists.", n=number), code="duplicate_number", field="number")
+    if sla_policy_id is not None and db.session.get(SlaPolicy, sla_policy_id) is None:
+        raise ValidationFailed(_("No such SLA policy."), code="unknown_sla_policy", field="sla_policy_id")
 
     lock_client(client.id)
     ends_on, valid_from, expires_at = contract_period(starts_on, months, client.timezone)

@@ -3,6 +3,7 @@ only managers and admins change anything (manual control stays with them)."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.clients.models import Client
 from app.contracts import operations, queries
@@ -13,6 +14,7 @@ from app.core.errors import DomainError
 from app.core.types import utcnow
 from app.core.web import manager_required, staff_required
 from app.extensions import db
+from app.sla.models import SlaPolicy
 
 bp = Blueprint("contracts", __name__, template_folder="templates")
 
@@ -33,7 +35,12 @@ def contracts(client_id: int):
     return _render_contracts(client, ContractForm(formdata=None))
 
 
+def _policy_choices() -> list[tuple[int, str]]:
+    return [(0, "—")] + [(p.id, p.name) for p in db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.name))]
+
+
 def _render_contracts(client: Client, form: ContractForm, status: int = 200):
+    form.sla_policy_id.choices = _policy_choices()
     return render_template("contracts/contracts.html", client=client, form=form,
                            contracts=queries.client_contracts(client.id), lots=queries.client_lots(client.id),
                            summary=queries.balance_summary(client.id, utcnow()), OVERDRAFT_LABELS=OVERDRAFT_LABELS), status
@@ -44,6 +51,7 @@ def _render_contracts(client: Client, form: ContractForm, status: int = 200):
 def create_contract(client_id: int):
     client = _client(client_id)
     form = ContractForm()
+    form.sla_policy_id.choices = _policy_choices()
     if form.validate_on_submit():
         try:
             with serialized_writes(db.session):
@@ -52,7 +60,8 @@ def create_contract(client_id: int):
                     client, number=form.number.data, starts_on=form.starts_on.data, months=form.months.data,
                     hours_per_month=form.hours_per_month.data,
                     billing_increment_minutes=form.billing_increment_minutes.data, overdraft=form.overdraft.data,
-                    overage_rate=form.overage_rate.data, rollover=form.rollover.data, actor=current_user)
+                    overage_rate=form.overage_rate.data, rollover=form.rollover.data,
+                    sla_policy_id=form.sla_policy_id.data or None, actor=current_user)
                 db.session.commit()
             flash(_("Contract %(n)s signed: %(h)s hours granted.", n=contract.number,
                     h=contract.granted_minutes // 60), "success")

@@ -68,6 +68,8 @@ class Ticket(db.Model):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the date the client asked for (the SLA issue checks it is realistic)
     desired_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the SLA policy the deadlines came from (kept, so later changes to a contract do not move them)
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
 
     client: Mapped[Client] = relationship()
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
@@ -81,8 +83,9 @@ class Ticket(db.Model):
         return f"#{self.id}"
 
     def is_overdue(self, now: datetime) -> bool:
+        # a ticket waiting for the client has its clock stopped: it is not overdue meanwhile
         return (
-            self.status in ("open", "in_progress", "waiting")
+            self.status in ("open", "in_progress")
             and self.resolution_due_at is not None
             and self.resolution_due_at < now
         )

@@ -13,7 +13,10 @@ from flask_babel import gettext as _
 from app.auth.models import User
 from app.clients.models import Client
 from app.contracts import operations as ledger_ops
+from app.contracts import queries as contract_queries
 from app.contracts.models import SpecLine, TicketClose
+from app.sla import operations as sla_ops
+from app.sla.models import SlaPolicy
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.text import fold
 from app.core.types import utcnow
@@ -76,8 +79,15 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
         raise ValidationFailed(_("The requester is not a contact of this client."), code="invalid_requester", field="requester_id")
     _check_assignee(assignee)
     _check_due(resolution_due_at)
-    if desired_due_at is not None and desired_due_at <= utcnow():
-        raise ValidationFailed(_("The desired due date is in the past."), code="due_in_past", field="desired_due_at")
+    now = utcnow()
+    policy = _policy_for(client.id, now)
+    response_due, resolution_due = sla_ops.deadlines(policy, priority, now) if policy and priority in PRIORITIES \
+        else (None, None)
+    if desired_due_at is not None or policy is not None:
+        # the client's date must be realistic; a later one becomes the deadline
+        resolution_due = sla_ops.check_desired_due(policy, priority, now, desired_due_at, now)
+    if resolution_due_at is not None:   # an engineer's explicit due date (agreed on the phone) wins
+        resolution_due = resolution_due_at
     ticket = Ticket(
         client=client,
         subject=_clean_subject(subject),
@@ -90,8 +100,12 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
         created_by=actor,
         assignee=assignee,
         status="open",
-        resolution_due_at=resolution_due_at,
+        created_at=now,
+        updated_at=now,
+        response_due_at=response_due,
+        resolution_due_at=resolution_due,
         desired_due_at=desired_due_at,
+        sla_policy_id=policy.id if policy else None,
     )
     db.session.add(ticket)
     db.session.flush()
@@ -120,8 +134,11 @@ def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, _le
         written += _set(ticket, actor, "description", _clean_text(changes["description"], DESCRIPTION_MAX, "description"))
     if "priority" in changes:
         priority = _check_choice(changes["priority"], PRIORITIES, "priority")
-        written += _set(ticket, actor, "priority", priority)
+        priority_changes = _set(ticket, actor, "priority", priority)
         ticket.priority_rank = PRIORITY_RANK[priority]
+        written += priority_changes
+        if priority_changes and "resolution_due_at" not in changes:
+            written += _apply_sla(ticket, actor, response_too=True)
     if "assignee" in changes:
         assignee = changes["assignee"]
         _check_assignee(assignee)
@@ -163,11 +180,36 @@ def _change_status(ticket: Ticket, actor: User, target: str, reason: str | None,
         written += _set(ticket, actor, "closed_at", now)
     if target == "cancelled":
         written += _set(ticket, actor, "cancelled_at", now)
+    if target == "waiting":
+        sla_ops.start_pause(ticket.id, now)
+    if current == "waiting" and sla_ops.end_pause(ticket.id, now):
+        ticket.status = target
+        written += _apply_sla(ticket, actor)   # the wait moves the resolution deadline by its business time
     if (current, target) in REOPENINGS:
         written += _set(ticket, actor, "resolved_at", None)
         written += _set(ticket, actor, "closed_at", None)
     ticket.status = target
     written.insert(0, _record(ticket, actor, "status", current, target, reason))
+    return written
+
+
+def _policy_for(client_id: int, now: datetime) -> SlaPolicy | None:
+    contract = contract_queries.current_contract(client_id, now)
+    return db.session.get(SlaPolicy, contract.sla_policy_id) if contract and contract.sla_policy_id else None
+
+
+def _apply_sla(ticket: Ticket, actor: User, *, response_too: bool = False) -> list[TicketChange]:
+    """Recompute the ticket's deadlines from its policy, its priority and its pauses (audited).
+    A client's later desired date still wins over the computed resolution deadline."""
+    policy = db.session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
+    if policy is None:
+        return []
+    response, resolution = sla_ops.deadlines(policy, ticket.priority, ticket.created_at, sla_ops.pauses_of(ticket.id))
+    if resolution is not None and ticket.desired_due_at is not None and ticket.desired_due_at > resolution:
+        resolution = ticket.desired_due_at
+    written = _set(ticket, actor, "resolution_due_at", resolution) if resolution is not None else []
+    if response_too and ticket.acknowledged_at is None:
+        written += _set(ticket, actor, "response_due_at", response)
     return written
 
 

@@ -69,7 +69,7 @@ def dashboard(user_id: int, now: datetime, limit: int = 10) -> dict:
     unacknowledged = base.where(Ticket.status == "open").order_by(Ticket.priority_rank, Ticket.created_at)
     mine = base.where(Ticket.assignee_id == user_id, Ticket.status.in_(ACTIVE_STATUSES)).order_by(
         Ticket.priority_rank, Ticket.created_at)
-    overdue = base.where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.resolution_due_at < now).order_by(
+    overdue = base.where(Ticket.status.in_(("open", "in_progress")), Ticket.resolution_due_at < now).order_by(
         Ticket.resolution_due_at)
     result = {}
     for name, query in (("unacknowledged", unacknowledged), ("mine", mine), ("overdue", overdue)):

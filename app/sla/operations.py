@@ -1,0 +1,134 @@
+"""Calendars and SLA policies, and the deadline rules tickets use. They flush, never commit."""
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.core.errors import ValidationFailed
+from app.core.types import utcnow
+from app.extensions import db
+from app.sla import clock
+from app.sla.models import BusinessCalendar, SlaPolicy, SlaTarget, TicketPause
+
+PRIORITIES = ("low", "normal", "high", "critical")
+MAX_TARGET_MINUTES = 60 * 24 * 365
+
+
+def calendar_of(record: BusinessCalendar) -> clock.Calendar:
+    return clock.make_calendar(timezone=record.timezone, intervals=record.intervals, country=record.country,
+                               extra_holidays=[date.fromisoformat(d) for d in record.extra_holidays],
+                               always_open=record.always_open)
+
+
+def create_calendar(*, name: str, timezone: str, intervals: dict | None = None, country: str | None = None,
+                    extra_holidays: list | None = None, always_open: bool = False) -> BusinessCalendar:
+    """A business calendar, checked by the clock itself (zones, overlapping or empty intervals)."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed(_("Enter a name of up to 100 characters."), code="invalid_name", field="name")
+    days = []
+    for raw in extra_holidays or []:
+        try:
+            days.append(date.fromisoformat(str(raw)))
+        except ValueError:
+            raise ValidationFailed(_("%(d)s is not a date like 2026-12-31.", d=raw), code="invalid_date",
+                                   field="extra_holidays") from None
+    try:
+        clock.make_calendar(timezone=timezone, intervals=intervals, country=country, extra_holidays=days,
+                            always_open=always_open)
+    except clock.CalendarError as exc:
+        raise ValidationFailed(str(exc), code="invalid_calendar", field=exc.field) from None
+    if db.session.scalar(select(BusinessCalendar.id).where(BusinessCalendar.name == name)):
+        raise ValidationFailed(_("A calendar with this name exists."), code="duplicate_name", field="name")
+    record = BusinessCalendar(name=name, timezone=timezone, intervals=intervals or {},
+                              country=country.upper() if country else None,
+                              extra_holidays=sorted(d.isoformat() for d in days), always_open=always_open)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def create_policy(*, name: str, calendar: BusinessCalendar | None, targets: dict) -> SlaPolicy:
+    """An SLA policy: response and resolution targets (business minutes) for every priority."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed(_("Enter a name of up to 100 characters."), code="invalid_name", field="name")
+    if calendar is None:
+        raise ValidationFailed(_("Choose a calendar."), code="invalid_calendar", field="calendar_id")
+    if not isinstance(targets, dict) or set(targets) != set(PRIORITIES):
+        raise ValidationFailed(_("Give targets for each priority: %(p)s.", p=", ".join(PRIORITIES)),
+                               code="invalid_targets", field="targets")
+    policy = SlaPolicy(name=name, calendar=calendar)
+    for rank, priority in enumerate(reversed(PRIORITIES)):
+        target = targets[priority] or {}
+        values = []
+        for key in ("response_minutes", "resolution_minutes"):
+            value = target.get(key) if isinstance(target, dict) else None
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_TARGET_MINUTES:
+                raise ValidationFailed(_("%(p)s: %(k)s must be a positive whole number of minutes.", p=priority, k=key),
+                                       code="invalid_targets", field="targets")
+            values.append(value)
+        if values[0] > values[1]:
+            raise ValidationFailed(_("%(p)s: the response target cannot be later than the resolution target.", p=priority),
+                                   code="invalid_targets", field="targets")
+        policy.targets.append(SlaTarget(priority=priority, priority_rank=rank, response_minutes=values[0],
+                                        resolution_minutes=values[1]))
+    if db.session.scalar(select(SlaPolicy.id).where(SlaPolicy.name == name)):
+        raise ValidationFailed(_("A policy with this name exists."), code="duplicate_name", field="name")
+    db.session.add(policy)
+    db.session.flush()
+    return policy
+
+
+def pauses_of(ticket_id: int) -> list[tuple[datetime, datetime | None]]:
+    return [(p.started_at, p.ended_at) for p in db.session.scalars(
+        select(TicketPause).where(TicketPause.ticket_id == ticket_id).order_by(TicketPause.started_at))]
+
+
+def deadlines(policy: SlaPolicy, priority: str, created_at: datetime,
+              pauses=()) -> tuple[datetime | None, datetime | None]:
+    """Response and resolution deadlines in the policy calendar's business time; the resolution
+    clock stops during pauses (an open pause: no resolution deadline until it ends)."""
+    target = policy.target(priority)
+    if target is None:
+        return None, None
+    calendar = calendar_of(policy.calendar)
+    response = clock.add_business_minutes(calendar, created_at, target.response_minutes)
+    if any(end is None for _, end in pauses):
+        return response, None
+    return response, clock.add_business_minutes(calendar, created_at, target.resolution_minutes, pauses=pauses)
+
+
+def check_desired_due(policy: SlaPolicy | None, priority: str, created_at: datetime, desired: datetime | None,
+                      now: datetime | None = None) -> datetime | None:
+    """The client's desired due date rule (the portal reuses it): it must be in the future and not
+    earlier than the SLA resolution deadline. Returns the resolution deadline to use (the desired
+    date when it is later), or raises 422 `unrealistic_due_date` naming the earliest acceptable time."""
+    now = now or utcnow()
+    _, earliest = deadlines(policy, priority, created_at) if policy else (None, None)
+    if desired is None:
+        return earliest
+    if desired.tzinfo is None:
+        raise ValidationFailed(_("A due time needs a time zone."), code="invalid_due", field="desired_due_at")
+    floor = max(earliest or now, now)
+    if desired < floor:
+        raise ValidationFailed(_("The desired due date is too early: the earliest realistic one is %(e)s.",
+                                 e=floor.isoformat(timespec="minutes")),
+                               code="unrealistic_due_date", field="desired_due_at", earliest=floor)
+    return desired
+
+
+def start_pause(ticket_id: int, at: datetime) -> None:
+    if not db.session.scalar(select(TicketPause.id).where(TicketPause.ticket_id == ticket_id,
+                                                          TicketPause.ended_at.is_(None))):
+        db.session.add(TicketPause(ticket_id=ticket_id, started_at=at))
+
+
+def end_pause(ticket_id: int, at: datetime) -> bool:
+    pause = db.session.scalar(select(TicketPause).where(TicketPause.ticket_id == ticket_id,
+                                                        TicketPause.ended_at.is_(None)))
+    if pause is None:
+        return False
+    pause.ended_at = at
+    db.session.flush()
+    return True
