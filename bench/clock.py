@@ -23,11 +23,11 @@ def main():
     starts = [base + timedelta(minutes=rng.randrange(0, 365 * 24 * 60)) for _ in range(20_000)]
     targets = [rng.choice([60, 240, 480, 960, 2400]) for _ in starts]
     began = time.perf_counter()
-    dues = [add_business_minutes(calendar, s, m) for s, m in zip(starts, targets)]
+    dues = [add_business_minutes(calendar, s, m) for s, m in zip(starts, targets, strict=True)]
     elapsed = time.perf_counter() - began
     print(f"add_business_minutes: {len(starts) / elapsed:,.0f} deadlines/s (targets 1–40 business hours)")
     began = time.perf_counter()
-    for s, d in zip(starts, dues):
+    for s, d in zip(starts, dues, strict=True):
         business_minutes_between(calendar, s, d)
     print(f"business_minutes_between: {len(starts) / (time.perf_counter() - began):,.0f} measurements/s")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -90,7 +91,7 @@ def make_calendar(*, timezone: str, intervals: Mapping[str, Sequence[Sequence[st
                 raise CalendarError(f"{name}: the interval {span[0]}–{span[1]} is empty or reversed", "intervals")
             parsed.append((start, end))
         parsed.sort()
-        for (a_start, a_end), (b_start, b_end) in zip(parsed, parsed[1:]):
+        for (a_start, a_end), (b_start, b_end) in pairwise(parsed):
             if b_start < a_end:
                 raise CalendarError(f"{name}: intervals overlap ({a_start // 60:02d}:{a_start % 60:02d}–"
                                     f"{a_end // 60:02d}:{a_end % 60:02d} and {b_start // 60:02d}:{b_start % 60:02d}–"

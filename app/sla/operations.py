@@ -105,7 +105,7 @@ def check_desired_due(policy: SlaPolicy | None, priority: str, created_at: datet
     earlier than the SLA resolution deadline. Returns the resolution deadline to use (the desired
     date when it is later), or raises 422 `unrealistic_due_date` naming the earliest acceptable time."""
     now = now or utcnow()
-    _, earliest = deadlines(policy, priority, created_at) if policy else (None, None)
+    _response, earliest = deadlines(policy, priority, created_at) if policy else (None, None)
     if desired is None:
         return earliest
     if desired.tzinfo is None:
