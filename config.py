@@ -43,6 +43,8 @@ class Config:
     HOURDESK_LOGIN_RATE_LIMIT = os.environ.get("HOURDESK_LOGIN_RATE_LIMIT", "10 per minute")
 
     TICKETS_PER_PAGE = 25
+    #: how often the scheduler looks for SLA warnings and breaches
+    HOURDESK_SLA_TICK_SECONDS = int(os.environ.get("HOURDESK_SLA_TICK_SECONDS", "30"))
     #: warn engineers when a client's usable minutes fall below this share of its contract grant…
     HOURDESK_LOW_BALANCE_PERCENT = int(os.environ.get("HOURDESK_LOW_BALANCE_PERCENT", "10"))
     #: …or below this many minutes, whichever is more

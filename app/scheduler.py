@@ -1,30 +1,61 @@
-"""`flask scheduler run`: the one process that runs scheduled jobs (APScheduler).
+"""`flask scheduler run`: the process that runs scheduled jobs (APScheduler).
 
-Jobs keep their state in the database, so a restart loses nothing; each job is safe to run twice.
+Jobs keep their state in the database, so a restart loses nothing, and every job is safe to run
+twice. Even so, exactly one scheduler acts: each tick first takes (or renews) a lease row in the
+database; a second scheduler started by mistake stays idle until the first one's lease lapses.
 """
+import os
+import socket
+from datetime import timedelta
+
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.core import lease
+from app.core.types import utcnow
 
-def _in_app_context(app, fn):
+LEASE_NAME = "scheduler"
+LEASE_TTL = timedelta(seconds=90)
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _leader_only(app, fn, holder: str):
+    """Run `fn` in an app context, but only while this process holds the scheduler lease."""
     def run():
         with app.app_context():
+            if not lease.acquire(LEASE_NAME, holder, utcnow(), LEASE_TTL):
+                return
             fn()
     run.__name__ = fn.__name__
     return run
 
 
-def build_scheduler(app) -> BlockingScheduler:
+def sla_job() -> int:
+    from app.extensions import db
+    from app.tickets.tasks import check_sla
+
+    fired = check_sla(utcnow())
+    db.session.commit()
+    return len(fired)
+
+
+def build_scheduler(app, holder: str) -> BlockingScheduler:
     from app.contracts.tasks import expire_lots_job
 
     tz = app.config["HOURDESK_OFFICE_TIMEZONE"]
     scheduler = BlockingScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
                                                              "misfire_grace_time": 3600})
-    scheduler.add_job(_in_app_context(app, expire_lots_job), CronTrigger(hour=0, minute=5, timezone=tz),
-                      id="ledger_expiry", name="expire hour lots", next_run_time=None)
+    scheduler.add_job(_leader_only(app, expire_lots_job, holder), CronTrigger(hour=0, minute=5, timezone=tz),
+                      id="ledger_expiry", name="expire hour lots")
+    scheduler.add_job(_leader_only(app, sla_job, holder), IntervalTrigger(seconds=app.config["HOURDESK_SLA_TICK_SECONDS"]),
+                      id="sla_monitor", name="SLA warnings and breaches")
     return scheduler
 
 
@@ -35,13 +66,20 @@ scheduler_cli = click.Group("scheduler", help="The scheduled-jobs process.")
 @click.option("--once", is_flag=True, help="Run every job once now and exit (for cron or a check).")
 @with_appcontext
 def run(once: bool):
-    """Run scheduled jobs until stopped. Start exactly one of these per installation."""
+    """Run scheduled jobs until stopped. A second one started by mistake stays idle."""
     app = current_app._get_current_object()
-    scheduler = build_scheduler(app)
+    holder = holder_id()
+    scheduler = build_scheduler(app, holder)
     # catch up at start: what should have run while the process was down runs now
     for job in scheduler.get_jobs():
         job.func()
     if once:
+        with app.app_context():
+            lease.release(LEASE_NAME, holder)
         return
     click.echo("scheduler running: " + ", ".join(job.name for job in scheduler.get_jobs()))
-    scheduler.start()
+    try:
+        scheduler.start()
+    finally:
+        with app.app_context():
+            lease.release(LEASE_NAME, holder)

@@ -1,5 +1,7 @@
 """Calendars and SLA policies, and the deadline rules tickets use. They flush, never commit."""
+import json
 from datetime import date, datetime
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -15,9 +17,17 @@ MAX_TARGET_MINUTES = 60 * 24 * 365
 
 
 def calendar_of(record: BusinessCalendar) -> clock.Calendar:
-    return clock.make_calendar(timezone=record.timezone, intervals=record.intervals, country=record.country,
-                               extra_holidays=[date.fromisoformat(d) for d in record.extra_holidays],
-                               always_open=record.always_open)
+    """The clock's calendar for a stored one (cached: building holiday tables is not free)."""
+    key = (record.timezone, json.dumps(record.intervals, sort_keys=True), record.country,
+           tuple(record.extra_holidays), record.always_open)
+    return _calendar_cached(key)
+
+
+@lru_cache(maxsize=256)
+def _calendar_cached(key) -> clock.Calendar:
+    timezone, intervals, country, extra, always_open = key
+    return clock.make_calendar(timezone=timezone, intervals=json.loads(intervals), country=country,
+                               extra_holidays=[date.fromisoformat(d) for d in extra], always_open=always_open)
 
 
 def create_calendar(*, name: str, timezone: str, intervals: dict | None = None, country: str | None = None,
@@ -132,3 +142,16 @@ def end_pause(ticket_id: int, at: datetime) -> bool:
     pause.ended_at = at
     db.session.flush()
     return True
+
+
+WARNING_SHARE = 0.8
+
+
+def warning_instant(policy: SlaPolicy | None, start: datetime, due: datetime, pauses=()) -> datetime:
+    """When 80 % of the time from `start` to `due` has passed: business time in the policy's
+    calendar (pauses excluded), or plain time for a deadline set by hand without a policy."""
+    if policy is None:
+        return start + (due - start) * WARNING_SHARE
+    calendar = calendar_of(policy.calendar)
+    total = clock.business_minutes_between(calendar, start, due, pauses)
+    return clock.add_business_minutes(calendar, start, int(total * WARNING_SHARE), pauses)

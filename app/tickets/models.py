@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.types import UTCDateTime, utcnow
@@ -70,6 +70,9 @@ class Ticket(db.Model):
     desired_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the SLA policy the deadlines came from (kept, so later changes to a contract do not move them)
     sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
+    #: when the SLA monitor next has something to fire (80 % or 100 % of a target); NULL: nothing
+    #: pending (resolved, waiting, or no deadlines). The monitor reads only rows due by this index.
+    sla_next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     client: Mapped[Client] = relationship()
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
@@ -89,6 +92,24 @@ class Ticket(db.Model):
             and self.resolution_due_at is not None
             and self.resolution_due_at < now
         )
+
+
+class TicketSlaEvent(db.Model):
+    """An SLA warning (80 %) or breach (100 %) that fired; the unique key makes each fire once."""
+
+    __tablename__ = "ticket_sla_events"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "kind", name="uq_ticket_sla_events_ticket_kind"),
+        CheckConstraint("kind IN ('response_warning', 'response_breach', 'resolution_warning', 'resolution_breach')",
+                        name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    #: the instant the threshold was reached (not when the monitor noticed)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Comment(db.Model):

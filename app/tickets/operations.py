@@ -9,6 +9,7 @@ never commit; the caller commits once (ledger changes inside `serialized_writes`
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from app.auth.models import User
 from app.clients.models import Client
@@ -22,7 +23,7 @@ from app.core.text import fold
 from app.core.types import utcnow
 from app.extensions import db
 from app.tickets.lifecycle import CHANNELS, PRIORITIES, REOPENINGS, allowed_targets, can_transition
-from app.tickets.models import PRIORITY_RANK, Comment, Ticket, TicketChange
+from app.tickets.models import PRIORITY_RANK, Comment, Ticket, TicketChange, TicketSlaEvent
 
 SUBJECT_MAX = 255
 DESCRIPTION_MAX = 20_000
@@ -110,6 +111,7 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
     db.session.add(ticket)
     db.session.flush()
     _record(ticket, actor, "created", None, ticket.status)
+    schedule_sla(ticket)
     return ticket
 
 
@@ -154,6 +156,8 @@ def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, _le
     if written:
         ticket.updated_at = now
         db.session.flush()
+        if {c.field for c in written} & {"status", "priority", "resolution_due_at", "response_due_at"}:
+            schedule_sla(ticket)
     return written
 
 
@@ -191,6 +195,33 @@ def _change_status(ticket: Ticket, actor: User, target: str, reason: str | None,
     ticket.status = target
     written.insert(0, _record(ticket, actor, "status", current, target, reason))
     return written
+
+
+SLA_ACTIVE_STATUSES = ("open", "in_progress")   # waiting: the clock is stopped; resolved and after: done
+
+
+def sla_points(ticket: Ticket) -> list[tuple[str, datetime]]:
+    """The SLA thresholds this ticket still faces, in time order: (kind, instant)."""
+    if ticket.status not in SLA_ACTIVE_STATUSES:
+        return []
+    policy = db.session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
+    pauses = sla_ops.pauses_of(ticket.id)
+    points = []
+    if ticket.status == "open" and ticket.response_due_at is not None:
+        points += [("response_warning", sla_ops.warning_instant(policy, ticket.created_at, ticket.response_due_at)),
+                   ("response_breach", ticket.response_due_at)]
+    if ticket.resolution_due_at is not None:
+        points += [("resolution_warning", sla_ops.warning_instant(policy, ticket.created_at, ticket.resolution_due_at,
+                                                                  pauses)),
+                   ("resolution_breach", ticket.resolution_due_at)]
+    fired = set(db.session.scalars(select(TicketSlaEvent.kind).where(TicketSlaEvent.ticket_id == ticket.id)))
+    return sorted(((kind, at) for kind, at in points if kind not in fired), key=lambda p: p[1])
+
+
+def schedule_sla(ticket: Ticket) -> None:
+    """Set when the SLA monitor must look at this ticket next (the earliest unfired threshold)."""
+    points = sla_points(ticket)
+    ticket.sla_next_check_at = points[0][1] if points else None
 
 
 def _policy_for(client_id: int, now: datetime) -> SlaPolicy | None:

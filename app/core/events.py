@@ -1,0 +1,38 @@
+"""Domain events, written to an outbox table in the same transaction as the change.
+
+`publish` never sends anything: the row commits (or rolls back) with the change that caused it, and
+the live-events layer delivers outbox rows to Socket.IO rooms afterwards. A restart loses nothing,
+and a process without a socket (the scheduler) can publish too.
+"""
+from datetime import datetime
+
+from sqlalchemy import JSON, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.types import UTCDateTime, utcnow
+from app.extensions import db
+
+EVENTS = ("ticket.created", "ticket.updated", "ticket.comment", "sla.warning", "sla.breached", "balance.changed",
+          "announce")
+
+
+class OutboxEvent(db.Model):
+    __tablename__ = "event_outbox"
+    __table_args__ = (Index("ix_event_outbox_pending", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(40))
+    #: rooms to deliver to: "staff", "client:<id>", "speakers"
+    rooms: Mapped[list] = mapped_column(JSON)
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def publish(event: str, payload: dict, rooms: list[str]) -> OutboxEvent:
+    """Record an event to deliver after this transaction commits."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown event {event!r}")
+    row = OutboxEvent(event=event, rooms=list(rooms), payload=payload)
+    db.session.add(row)
+    return row
