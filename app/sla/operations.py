@@ -150,6 +150,8 @@ WARNING_SHARE = 0.8
 def warning_instant(policy: SlaPolicy | None, start: datetime, due: datetime, pauses=()) -> datetime:
     """When 80 % of the time from `start` to `due` has passed: business time in the policy's
     calendar (pauses excluded), or plain time for a deadline set by hand without a policy."""
+    if due <= start:
+        return due
     if policy is None:
         return start + (due - start) * WARNING_SHARE
     calendar = calendar_of(policy.calendar)

@@ -215,7 +215,9 @@ def sla_points(ticket: Ticket) -> list[tuple[str, datetime]]:
                                                                   pauses)),
                    ("resolution_breach", ticket.resolution_due_at)]
     fired = set(db.session.scalars(select(TicketSlaEvent.kind).where(TicketSlaEvent.ticket_id == ticket.id)))
-    return sorted(((kind, at) for kind, at in points if kind not in fired), key=lambda p: p[1])
+    # a deadline set in the past: the warning is due no later than the breach, and fires first
+    return sorted(((kind, at) for kind, at in points if kind not in fired),
+                  key=lambda p: (p[1], p[0].endswith("breach")))
 
 
 def schedule_sla(ticket: Ticket) -> None:
