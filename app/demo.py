@@ -14,6 +14,8 @@ from app.clients.models import Client
 from app.clients.operations import create_client, search_key
 from app.contracts.models import Contract, Service
 from app.contracts.operations import create_contract, save_service
+from app.sla.models import BusinessCalendar, SlaPolicy
+from app.sla.operations import create_calendar, create_policy
 from app.core.text import fold
 from app.core.types import utcnow
 from app.extensions import db
@@ -54,6 +56,11 @@ DEMO_SERVICES = [
     ("UPD", "Обновление 1С", "1C update", "free", None, "update"),
     ("DEV", "Доработка конфигурации", "Configuration development", "paid", "3500.00", "development"),
 ]
+DEMO_CALENDAR, DEMO_POLICY = "Офис, Москва", "Стандарт"
+DEMO_TARGETS = {"critical": {"response_minutes": 15, "resolution_minutes": 240},
+                "high": {"response_minutes": 30, "resolution_minutes": 480},
+                "normal": {"response_minutes": 60, "resolution_minutes": 960},
+                "low": {"response_minutes": 240, "resolution_minutes": 2400}}
 DEMO_CONTRACTS = [
     # client index, number, hours per month, overdraft, overage rate
     (0, "ИТС-2026/001", 10, "convert_to_paid", "2500.00"),
@@ -95,11 +102,18 @@ def load():
     for code, name_ru, name_en, billing, rate, kind in DEMO_SERVICES:
         services[code] = db.session.scalar(select(Service).where(Service.code == code)) or \
             save_service(None, code=code, name_ru=name_ru, name_en=name_en, billing=billing, rate=rate, kind=kind)
+    policy = db.session.scalar(select(SlaPolicy).where(SlaPolicy.name == DEMO_POLICY))
+    if policy is None:
+        calendar = db.session.scalar(select(BusinessCalendar).where(BusinessCalendar.name == DEMO_CALENDAR)) or \
+            create_calendar(name=DEMO_CALENDAR, timezone="Europe/Moscow", country="RU",
+                            intervals={d: [["09:00", "13:00"], ["14:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")})
+        policy = create_policy(name=DEMO_POLICY, calendar=calendar, targets=DEMO_TARGETS)
     today = utcnow().date()
     for index, number, hours, overdraft, rate in DEMO_CONTRACTS:
         if not db.session.scalar(select(Contract.id).where(Contract.number == number)):
             create_contract(clients[index], number=number, starts_on=today.replace(day=1), months=12,
-                            hours_per_month=hours, overdraft=overdraft, overage_rate=rate, actor=manager)
+                            hours_per_month=hours, overdraft=overdraft, overage_rate=rate, sla_policy_id=policy.id,
+                            actor=manager)
     engineer = users["engineer@hourdesk.example"]
     created = 0
     for index, subject, priority, final in DEMO_TICKETS:
@@ -108,8 +122,7 @@ def load():
             continue
         ticket = ticket_ops.create_ticket(engineer, client, subject=subject, priority=priority,
                                           description="Демо-заявка. *Markdown* works here.",
-                                          requester=client.contacts[0] if client.contacts else None,
-                                          resolution_due_at=utcnow() + timedelta(hours=4 if final != "waiting" else -2))
+                                          requester=client.contacts[0] if client.contacts else None)
         for step in PATHS[final]:
             if step == "in_progress":
                 ticket_ops.update_ticket(ticket, engineer, assignee=engineer)

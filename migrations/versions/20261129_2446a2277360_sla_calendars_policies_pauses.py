@@ -103,6 +103,8 @@ def downgrade():
 
     with op.batch_alter_table('contracts', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_contracts_sla_policy_id_sla_policies'), type_='foreignkey')
+    # the policies go away with their tables: contracts keep no reference to them
+    op.execute("UPDATE contracts SET sla_policy_id = NULL")
 
     with op.batch_alter_table('ticket_pauses', schema=None) as batch_op:
         batch_op.drop_index('ix_ticket_pauses_ticket')
