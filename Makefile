@@ -27,10 +27,12 @@ db: venv
 	$(FLASK) db upgrade
 	@if [ "$$($(FLASK) demo is-empty)" = "empty" ]; then $(FLASK) demo load | head -n 1; fi
 
+# The web server (with live events) and, beside it, the one scheduler process; Ctrl-C stops both.
 run: db
 	@$(FLASK) demo logins
 	@echo "Hourdesk: http://$(HOST):$(PORT)/"
-	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload
+	@$(FLASK) scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) serve --host $(HOST) --port $(PORT)
 
 # The whole suite on SQLite; again on PostgreSQL when HOURDESK_TEST_POSTGRES_URL is set (CI sets it).
 test: venv

@@ -43,6 +43,10 @@ class Config:
     HOURDESK_LOGIN_RATE_LIMIT = os.environ.get("HOURDESK_LOGIN_RATE_LIMIT", "10 per minute")
 
     TICKETS_PER_PAGE = 25
+    #: e.g. redis://127.0.0.1:6379/0 when several web processes serve Socket.IO clients
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    #: how often the web process delivers outbox events to Socket.IO rooms
+    HOURDESK_OUTBOX_POLL_SECONDS = float(os.environ.get("HOURDESK_OUTBOX_POLL_SECONDS", "0.25"))
     #: how often the scheduler looks for SLA warnings and breaches
     HOURDESK_SLA_TICK_SECONDS = int(os.environ.get("HOURDESK_SLA_TICK_SECONDS", "30"))
     #: warn engineers when a client's usable minutes fall below this share of its contract grant…

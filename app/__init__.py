@@ -29,15 +29,16 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
-    from app.core import web
+    from app.core import live, web
 
     web.init_app(app)
+    live.init_app(app)
     return app
 
 
 def _init_extensions(app: Flask) -> None:
     from app.core import db_setup, i18n, uow
-    from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+    from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate, socketio
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
@@ -47,6 +48,9 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    # Same-origin browsers only; the voice agent is not a browser and sends no Origin header.
+    socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"], async_mode="threading",
+                      cors_allowed_origins=[])
     uow.install(db.session)
     with app.app_context():
         db_setup.configure_engine(db.engine)

@@ -21,6 +21,7 @@ from app.contracts.queries import client_balance, current_contract
 from app.contracts.models import (ClientBalance, Contract, HourLot, LedgerEntry, Service, SpecLine,
                                   TicketClose)
 from app.core.errors import Conflict, ValidationFailed
+from app.core.events import publish
 from app.sla.models import SlaPolicy
 from app.core.types import utcnow
 from app.extensions import db
@@ -30,6 +31,7 @@ MAX_ADJUSTMENT_MINUTES = 1_000_000
 ADJUSTMENT_LOT_DAYS = 365
 LOCKED_TICKET_STATUSES = ("closed", "cancelled")
 _LOCKED = "hourdesk_locked_clients"   # session.info key: client rows locked in this transaction
+_BALANCE_TOLD = "hourdesk_balance_told"  # session.info key: clients whose balance.changed is queued
 
 
 # --- locking and the one write path -------------------------------------------------------------
@@ -68,7 +70,20 @@ def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None
     entry = LedgerEntry(client_id=client_id, lot=lot, kind=kind, minutes=minutes, ticket_id=ticket_id,
                         close=close, author=author, reason=reason)
     db.session.add(entry)
+    _announce_balance(client_id)
     return entry
+
+
+def _announce_balance(client_id: int) -> None:
+    """One balance.changed per client per transaction, however many entries it writes."""
+    transaction = db.session().get_transaction()
+    owner, told = db.session.info.get(_BALANCE_TOLD, (None, set()))
+    if owner is not transaction:
+        told = set()
+    if client_id not in told:
+        told.add(client_id)
+        db.session.info[_BALANCE_TOLD] = (transaction, told)
+        publish("balance.changed", {"client_id": client_id}, ["staff", f"client:{client_id}"])
 
 
 def _plan_lots(client_id: int) -> list[HourLot]:

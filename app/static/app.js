@@ -30,4 +30,25 @@
     var subject = document.getElementById("subject");
     if (subject) subject.focus();
   });
+
+  // Live events (Socket.IO /events, authenticated by the session cookie): the ticket list and the
+  // dashboard refresh themselves; a ticket page says when the ticket changed under the reader.
+  if (window.io) {
+    var socket = window.io("/events");
+    var refreshList = function () {
+      var filters = document.getElementById("ticket-filters");
+      if (filters && window.htmx) window.htmx.trigger(filters, "submit");
+      if (document.getElementById("dash-unacknowledged")) window.location.reload();
+    };
+    var flagTicket = function (data) {
+      var banner = document.getElementById("live-changed");
+      // only news the page does not show yet (our own change arrives after the reload it caused)
+      if (banner && String(data.ticket_id) === banner.dataset.ticketId &&
+          Date.parse(data.updated_at) > Date.parse(banner.dataset.updatedAt)) banner.classList.remove("d-none");
+    };
+    ["ticket.created", "ticket.updated", "sla.warning", "sla.breached"].forEach(function (name) {
+      socket.on(name, refreshList);
+    });
+    ["ticket.updated", "ticket.comment"].forEach(function (name) { socket.on(name, flagTicket); });
+  }
 })();

@@ -19,6 +19,7 @@ from app.contracts.models import SpecLine, TicketClose
 from app.sla import operations as sla_ops
 from app.sla.models import SlaPolicy
 from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.events import publish
 from app.core.text import fold
 from app.core.types import utcnow
 from app.extensions import db
@@ -112,6 +113,7 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
     db.session.flush()
     _record(ticket, actor, "created", None, ticket.status)
     schedule_sla(ticket)
+    _publish_ticket("ticket.created", ticket)
     return ticket
 
 
@@ -158,7 +160,17 @@ def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, _le
         db.session.flush()
         if {c.field for c in written} & {"status", "priority", "resolution_due_at", "response_due_at"}:
             schedule_sla(ticket)
+        _publish_ticket("ticket.updated", ticket, changed=sorted({c.field for c in written}))
     return written
+
+
+def _publish_ticket(event: str, ticket: Ticket, **extra) -> None:
+    """Tell the staff and the client's own contacts (public fields only)."""
+    payload = {"ticket_id": ticket.id, "number": ticket.number, "client_id": ticket.client_id,
+               "subject": ticket.subject, "status": ticket.status, "priority": ticket.priority,
+               "resolution_due_at": ticket.resolution_due_at.isoformat() if ticket.resolution_due_at else None,
+               "updated_at": ticket.updated_at.isoformat(), **extra}
+    publish(event, payload, ["staff", f"client:{ticket.client_id}"])
 
 
 def _change_status(ticket: Ticket, actor: User, target: str, reason: str | None, now: datetime,
@@ -347,9 +359,14 @@ def add_comment(ticket: Ticket, actor: User, body: str, *, public: bool = True) 
         public = True
     comment = Comment(ticket=ticket, author=actor, body=body, public=public)
     db.session.add(comment)
+    db.session.flush()
+    ticket.updated_at = comment.created_at
+    # an internal note is news for the staff only
+    publish("ticket.comment", {"ticket_id": ticket.id, "comment_id": comment.id, "public": public,
+                               "author": actor.name, "updated_at": ticket.updated_at.isoformat()},
+            ["staff", f"client:{ticket.client_id}"] if public else ["staff"])
     if public and actor.is_staff and ticket.first_response_at is None:
         _set(ticket, actor, "first_response_at", utcnow())
-    ticket.updated_at = utcnow()
     db.session.flush()
     return comment
 

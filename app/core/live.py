@@ -1,0 +1,115 @@
+"""Live events over Socket.IO (namespace `/events`).
+
+Browsers authenticate with their session cookie, agents (the office speaker) with an API token in
+the connection's `auth`. Each socket joins the rooms its user may hear: staff → `staff`, a client
+contact → `client:<company id>`, a staff token that asks for it → `speakers`.
+
+Events are not emitted by the code that causes them: they are outbox rows committed with the change
+(app.core.events). One process at a time (a database lease) delivers pending rows to the rooms,
+polling every HOURDESK_OUTBOX_POLL_SECONDS. With SOCKETIO_MESSAGE_QUEUE set (Redis), an emit from
+that process reaches clients connected to any web process; without it, a single web process serves
+all clients, and the scheduler's events still arrive, because they travel through the outbox.
+"""
+import os
+import socket
+import threading
+from datetime import timedelta
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, join_room
+from sqlalchemy import select
+
+from app.core import lease
+from app.core.events import OutboxEvent
+from app.core.types import utcnow
+from app.extensions import db, socketio
+
+NAMESPACE = "/events"
+LEASE_NAME = "outbox"
+LEASE_TTL = timedelta(seconds=10)
+_started: set[int] = set()
+_start_lock = threading.Lock()
+
+
+def rooms_for(user, wants_speaker: bool) -> list[str]:
+    if user.role == "client":
+        return [f"client:{user.client_id}"]
+    rooms = ["staff"]
+    if wants_speaker:
+        rooms.append("speakers")
+    return rooms
+
+
+def _connect(auth):
+    from app.auth.operations import user_for_token
+
+    auth = auth if isinstance(auth, dict) else {}
+    user = current_user if current_user.is_authenticated else None
+    if auth.get("token"):
+        user = user_for_token(str(auth["token"]))
+        if user is None:
+            raise ConnectionRefusedError("invalid token")
+    if user is None:
+        raise ConnectionRefusedError("authentication required")
+    for room in rooms_for(user, bool(auth.get("speaker"))):
+        join_room(room)
+    db.session.remove()
+    ensure_delivery(current_app._get_current_object())
+
+
+def deliver_pending(limit: int = 200) -> int:
+    """Emit unsent outbox rows to their rooms, oldest first, and mark them sent. Call under the lease."""
+    rows = db.session.scalars(select(OutboxEvent).where(OutboxEvent.sent_at.is_(None))
+                              .order_by(OutboxEvent.id).limit(limit)).all()
+    for row in rows:
+        for room in row.rooms:
+            socketio.emit(row.event, row.payload, to=room, namespace=NAMESPACE)
+        row.sent_at = utcnow()
+    db.session.commit()
+    return len(rows)
+
+
+def _delivery_loop(app: Flask) -> None:
+    holder = f"{socket.gethostname()}:{os.getpid()}:outbox"
+    interval = app.config["HOURDESK_OUTBOX_POLL_SECONDS"]
+    while True:
+        try:
+            with app.app_context():
+                if lease.acquire(LEASE_NAME, holder, utcnow(), LEASE_TTL):
+                    while deliver_pending():
+                        pass
+                db.session.remove()
+        except Exception:  # the loop must outlive a database hiccup
+            app.logger.exception("outbox delivery failed; retrying")
+        socketio.sleep(interval)
+
+
+def ensure_delivery(app: Flask) -> None:
+    """Start this process's delivery loop once (on the first socket, or when the server starts)."""
+    with _start_lock:
+        if id(app) in _started:
+            return
+        _started.add(id(app))
+    socketio.start_background_task(_delivery_loop, app)
+
+
+def init_app(app: Flask) -> None:
+    socketio.on_event("connect", _connect, namespace=NAMESPACE)
+    serve_command(app)
+
+
+def serve_command(app: Flask):
+    import click
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, type=int)
+    def serve(host: str, port: int):
+        """Serve the web app with Socket.IO (WebSocket and long-polling) and deliver live events."""
+        ensure_delivery(app)
+        # Flask's CLI marks the process so that app.run() refuses to start a second server; this
+        # command *is* the server (socketio.run wraps app.run with WebSocket support).
+        os.environ.pop("FLASK_RUN_FROM_CLI", None)
+        socketio.run(app, host=host, port=port, use_reloader=False, log_output=False,
+                     allow_unsafe_werkzeug=True)

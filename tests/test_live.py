@@ -1,0 +1,151 @@
+"""Live events end to end: a real server process, real python-socketio clients, the real API."""
+import os
+import queue
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import socketio
+from flask_migrate import upgrade
+
+from app import create_app
+from app.auth.operations import create_user, issue_token
+from app.clients.operations import create_client
+from app.extensions import db
+from config import TestingConfig
+from tests.conftest import MIGRATIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`flask serve` in its own process on a fresh SQLite file, with staff and two companies' contacts."""
+    path = tmp_path_factory.mktemp("live") / "live.sqlite3"
+    url = f"sqlite:///{path}"
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    tokens = {}
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        a = create_client(name="Альфа", inn="7707083893")
+        b = create_client(name="Бета", inn="7736207543")
+        users = {"staff": create_user("eng@hourdesk.example", role="engineer", password="long-enough"),
+                 "contact_a": create_user("a@alpha.example", role="client", password="long-enough", client=a),
+                 "contact_b": create_user("b@beta.example", role="client", password="long-enough", client=b)}
+        for name, user in users.items():
+            tokens[name] = issue_token(user, "test")[1]
+        ids = {"a": a.id, "b": b.id}
+        db.session.commit()
+        db.engine.dispose()
+    port = _free_port()
+    env = {**os.environ, "HOURDESK_ENV": "development", "DATABASE_URL": url, "HOURDESK_RATELIMIT": "0",
+           "HOURDESK_OUTBOX_POLL_SECONDS": "0.1"}
+    proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(base + "/login", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("the server did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield {"base": base, "tokens": tokens, "clients": ids}
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _listen(base: str, token: str, events=("ticket.created", "ticket.updated", "ticket.comment")):
+    received: queue.Queue = queue.Queue()
+    client = socketio.Client(reconnection=False)
+    for name in events:
+        client.on(name, (lambda n: lambda data: received.put((n, data, time.perf_counter())))(name), namespace="/events")
+    client.connect(base, namespaces=["/events"], auth={"token": token}, wait_timeout=5)
+    return client, received
+
+
+def _api(server, who, method, path, **kw):
+    return requests.request(method, server["base"] + "/api/v1" + path, timeout=5,
+                            headers={"Authorization": f"Bearer {server['tokens'][who]}"}, **kw)
+
+
+def test_ticket_events_reach_staff_and_only_the_right_company(server):
+    staff, staff_q = _listen(server["base"], server["tokens"]["staff"])
+    a, a_q = _listen(server["base"], server["tokens"]["contact_a"])
+    b, b_q = _listen(server["base"], server["tokens"]["contact_b"])
+    try:
+        sent = time.perf_counter()
+        created = _api(server, "staff", "POST", "/tickets", json={"client_id": server["clients"]["a"], "subject": "Живое событие"})
+        assert created.status_code == 201
+        ticket_id = created.json()["id"]
+        event, data, at = staff_q.get(timeout=5)
+        assert (event, data["ticket_id"]) == ("ticket.created", ticket_id)
+        assert at - sent < 2
+        assert a_q.get(timeout=5)[1]["ticket_id"] == ticket_id
+        # an internal note goes to the staff only; a public reply to the company too
+        _api(server, "staff", "POST", f"/tickets/{ticket_id}/comments", json={"body": "внутреннее", "public": False})
+        _api(server, "staff", "POST", f"/tickets/{ticket_id}/comments", json={"body": "ответ"})
+        staff_events = [staff_q.get(timeout=5)[0] for _ in range(2)]
+        assert staff_events == ["ticket.comment", "ticket.comment"]
+        event, data, _ = a_q.get(timeout=5)
+        assert (event, data["public"]) == ("ticket.comment", True)
+        _api(server, "staff", "POST", f"/tickets/{ticket_id}/status", json={"status": "in_progress"})
+        assert staff_q.get(timeout=5)[0] == "ticket.updated"
+        assert a_q.get(timeout=5)[0] == "ticket.updated"
+        time.sleep(0.5)
+        assert b_q.empty(), "another company's contact heard something"
+        assert a_q.empty()
+    finally:
+        for client in (staff, a, b):
+            client.disconnect()
+
+
+@pytest.mark.parametrize("auth", [{"token": "not-a-token"}, {}, None])
+def test_bad_or_missing_token_is_refused(server, auth):
+    client = socketio.Client(reconnection=False)
+    reasons = []
+    client.on("connect_error", reasons.append, namespace="/events")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(server["base"], namespaces=["/events"], auth=auth, wait_timeout=5)
+    expected = "invalid token" if auth and auth.get("token") else "authentication required"
+    assert reasons and reasons[0]["message"] == expected
+
+
+@pytest.mark.browser
+def test_the_ticket_list_updates_without_a_reload(server):
+    """The engineer's list, open in Chromium, shows a ticket registered elsewhere (here: the API)."""
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.conftest import require
+
+    require(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(server["base"] + "/login")
+        page.fill("#email", "eng@hourdesk.example")
+        page.fill("#password", "long-enough")
+        page.click("button[type=submit]")
+        page.wait_for_url(server["base"] + "/")
+        page.goto(server["base"] + "/tickets/?status=open")
+        page.wait_for_function("window.io !== undefined")
+        page.wait_for_timeout(500)      # the socket connects
+        assert "Пришло без перезагрузки" not in page.content()
+        _api(server, "staff", "POST", "/tickets", json={"client_id": server["clients"]["b"],
+                                                        "subject": "Пришло без перезагрузки"})
+        page.locator("#tickets tbody tr", has_text="Пришло без перезагрузки").wait_for()
+        browser.close()
