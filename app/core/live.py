@@ -15,7 +15,7 @@ import socket
 import threading
 from datetime import timedelta
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from sqlalchemy import select
