@@ -54,6 +54,7 @@ def _init_extensions(app: Flask) -> None:
     uow.install(db.session)
     with app.app_context():
         db_setup.configure_engine(db.engine)
+    db_setup.init_request_transactions(app)
     # every model module must be imported so Alembic and relationships see all tables
     from app import models  # noqa: F401
 

@@ -41,8 +41,11 @@ def sla_job() -> int:
     from app.extensions import db
     from app.tickets.tasks import check_sla
 
-    fired = check_sla(utcnow())
-    db.session.commit()
+    from app.core.db_setup import serialized_writes
+
+    with serialized_writes(db.session):
+        fired = check_sla(utcnow())
+        db.session.commit()
     return len(fired)
 
 

@@ -88,7 +88,7 @@ def test_ticket_events_reach_staff_and_only_the_right_company(server):
     try:
         sent = time.perf_counter()
         created = _api(server, "staff", "POST", "/tickets", json={"client_id": server["clients"]["a"], "subject": "Живое событие"})
-        assert created.status_code == 201
+        assert created.status_code == 201, created.text[:2000]
         ticket_id = created.json()["id"]
         event, data, at = staff_q.get(timeout=5)
         assert (event, data["ticket_id"]) == ("ticket.created", ticket_id)
@@ -149,3 +149,24 @@ def test_the_ticket_list_updates_without_a_reload(server):
                                                         "subject": "Пришло без перезагрузки"})
         page.locator("#tickets tbody tr", has_text="Пришло без перезагрузки").wait_for()
         browser.close()
+
+
+def test_writes_never_fail_while_events_are_delivered(server):
+    """The delivery loop commits while requests write: on SQLite, write requests wait for the lock
+    (BEGIN IMMEDIATE) instead of failing with 'database is locked'."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    listener, received = _listen(server["base"], server["tokens"]["staff"])
+    try:
+        def create(i):
+            return _api(server, "staff", "POST", "/tickets",
+                        json={"client_id": server["clients"]["a"], "subject": f"Нагрузка {i}"}).status_code
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            statuses = list(pool.map(create, range(60)))
+        assert statuses == [201] * 60
+        got = 0
+        while got < 60:
+            event, _, _ = received.get(timeout=10)
+            got += event == "ticket.created"
+    finally:
+        listener.disconnect()

@@ -10,6 +10,7 @@ from app.auth import operations
 from app.auth.forms import LoginForm, TokenForm, UserForm
 from app.auth.models import ApiToken, User
 from app.clients.models import Client
+from app.core.db_setup import writes
 from app.core.errors import DomainError
 from app.core.web import roles_required
 from app.extensions import db, limiter
@@ -59,6 +60,7 @@ def logout():
 
 
 @bp.get("/lang/<code>")
+@writes
 def set_language(code: str):
     if code not in current_app.config["HOURDESK_LOCALES"]:
         abort(404)

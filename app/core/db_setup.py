@@ -33,6 +33,37 @@ def serialized_writes(session):
         _IMMEDIATE.reset(token)
 
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def init_request_transactions(app) -> None:
+    """On SQLite, a request that writes takes the write lock when its transaction begins.
+
+    A deferred transaction that reads first and writes later fails at once ("database is locked",
+    SQLITE_BUSY_SNAPSHOT) if another connection committed in between, and the outbox delivery and
+    the scheduler commit several times a second. Starting write requests with BEGIN IMMEDIATE
+    makes them wait their turn instead (busy timeout). Reads (GET) stay concurrent.
+    """
+    from flask import g, request
+
+    @app.before_request
+    def _begin_immediate_for_writes():
+        if request.method in WRITE_METHODS or getattr(app.view_functions.get(request.endpoint), "writes", False):
+            g._immediate_token = _IMMEDIATE.set(True)
+
+    @app.teardown_request
+    def _reset(_exc):
+        token = g.pop("_immediate_token", None)
+        if token is not None:
+            _IMMEDIATE.reset(token)
+
+
+def writes(view):
+    """Mark a GET view that changes data, so it too begins with the write lock."""
+    view.writes = True
+    return view
+
+
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return

@@ -21,6 +21,10 @@ def acquire(name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
     """Take or renew the lease `name` for `holder` until now + ttl. True if `holder` holds it.
     Atomic on both backends: one conditional UPDATE, or the INSERT of the first holder (the primary
     key refuses a second). Commits its own small transaction."""
+    current = db.session.get(Lease, name, populate_existing=True)
+    if current is not None and current.holder == holder and current.expires_at > now + ttl / 2:
+        db.session.commit()   # held, and not yet due for renewal: no write at all
+        return True
     renewed = db.session.execute(
         update(Lease).where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at <= now))
         .values(holder=holder, expires_at=now + ttl).execution_options(synchronize_session=False))

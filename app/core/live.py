@@ -21,6 +21,7 @@ from flask_socketio import ConnectionRefusedError, join_room
 from sqlalchemy import select
 
 from app.core import lease
+from app.core.db_setup import serialized_writes
 from app.core.events import OutboxEvent
 from app.core.types import utcnow
 from app.extensions import db, socketio
@@ -70,6 +71,13 @@ def deliver_pending(limit: int = 200) -> int:
     return len(rows)
 
 
+def _has_pending() -> bool:
+    """A cheap read first, so an idle loop never takes the write lock."""
+    found = db.session.scalar(select(OutboxEvent.id).where(OutboxEvent.sent_at.is_(None)).limit(1)) is not None
+    db.session.commit()
+    return found
+
+
 def _delivery_loop(app: Flask) -> None:
     holder = f"{socket.gethostname()}:{os.getpid()}:outbox"
     interval = app.config["HOURDESK_OUTBOX_POLL_SECONDS"]
@@ -77,8 +85,9 @@ def _delivery_loop(app: Flask) -> None:
         try:
             with app.app_context():
                 if lease.acquire(LEASE_NAME, holder, utcnow(), LEASE_TTL):
-                    while deliver_pending():
-                        pass
+                    while _has_pending():
+                        with serialized_writes(db.session):   # read the rows and mark them in one lock
+                            deliver_pending()
                 db.session.remove()
         except Exception:  # the loop must outlive a database hiccup
             app.logger.exception("outbox delivery failed; retrying")
