@@ -43,6 +43,9 @@ class Config:
     HOURDESK_LOGIN_RATE_LIMIT = os.environ.get("HOURDESK_LOGIN_RATE_LIMIT", "10 per minute")
 
     TICKETS_PER_PAGE = 25
+    #: the office speaker repeats an unacknowledged ticket this often, in this language
+    HOURDESK_ANNOUNCE_EVERY_MINUTES = int(os.environ.get("HOURDESK_ANNOUNCE_EVERY_MINUTES", "5"))
+    HOURDESK_OFFICE_LOCALE = os.environ.get("HOURDESK_OFFICE_LOCALE", "ru")
     #: e.g. redis://127.0.0.1:6379/0 when several web processes serve Socket.IO clients
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
     #: how often the web process delivers outbox events to Socket.IO rooms

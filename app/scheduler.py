@@ -49,6 +49,17 @@ def sla_job() -> int:
     return len(fired)
 
 
+def announce_job() -> int:
+    from app.core.db_setup import serialized_writes
+    from app.extensions import db
+    from app.tickets.announce import announce_due
+
+    with serialized_writes(db.session):
+        count = announce_due(utcnow())
+        db.session.commit()
+    return count
+
+
 def build_scheduler(app, holder: str) -> BlockingScheduler:
     from app.contracts.tasks import expire_lots_job
 
@@ -59,6 +70,8 @@ def build_scheduler(app, holder: str) -> BlockingScheduler:
                       id="ledger_expiry", name="expire hour lots")
     scheduler.add_job(_leader_only(app, sla_job, holder), IntervalTrigger(seconds=app.config["HOURDESK_SLA_TICK_SECONDS"]),
                       id="sla_monitor", name="SLA warnings and breaches")
+    scheduler.add_job(_leader_only(app, announce_job, holder), IntervalTrigger(seconds=10),
+                      id="announcements", name="repeat announcements of unacknowledged tickets")
     return scheduler
 
 

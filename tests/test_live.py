@@ -62,7 +62,7 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("the server did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield {"base": base, "tokens": tokens, "clients": ids}
+    yield {"base": base, "tokens": tokens, "clients": ids, "url": url}
     proc.terminate()
     proc.wait(timeout=10)
 

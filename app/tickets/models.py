@@ -73,6 +73,9 @@ class Ticket(db.Model):
     #: when the SLA monitor next has something to fire (80 % or 100 % of a target); NULL: nothing
     #: pending (resolved, waiting, or no deadlines). The monitor reads only rows due by this index.
     sla_next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: the office speaker repeats a new ticket until someone acknowledges it: when next, how often so far
+    next_announce_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    announce_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     client: Mapped[Client] = relationship()
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])

@@ -20,6 +20,7 @@ from app.sla import operations as sla_ops
 from app.sla.models import SlaPolicy
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.events import publish
+from app.tickets import announce as announcements
 from app.core.text import fold
 from app.core.types import utcnow
 from app.extensions import db
@@ -114,6 +115,7 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
     _record(ticket, actor, "created", None, ticket.status)
     schedule_sla(ticket)
     _publish_ticket("ticket.created", ticket)
+    announcements.announce(ticket, now)
     return ticket
 
 
@@ -190,6 +192,8 @@ def _change_status(ticket: Ticket, actor: User, target: str, reason: str | None,
     written = []
     if current == "open" and ticket.acknowledged_at is None:
         written += _set(ticket, actor, "acknowledged_at", now)
+    if current == "open":
+        announcements.stop(ticket)
     if target in ("resolved", "closed") and ticket.resolved_at is None:
         written += _set(ticket, actor, "resolved_at", now)
     if target == "closed":

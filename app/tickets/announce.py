@@ -1,0 +1,53 @@
+"""What the office speaker says, and when (DESIGN.md, "Voice").
+
+The server decides: a ticket is announced when it is registered and then every
+HOURDESK_ANNOUNCE_EVERY_MINUTES while it stays `open`; the state (`next_announce_at`,
+`announce_count`) lives on the ticket, so a restart loses nothing and every speaker hears the same.
+"""
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.core.events import publish
+from app.extensions import db
+from app.tickets.models import Ticket
+
+PHRASES = {
+    "ru": "Новая заявка номер {number} от клиента {client}. Приоритет: {priority}. {subject}",
+    "en": "New ticket number {number} from {client}. Priority: {priority}. {subject}",
+}
+PRIORITY_WORDS = {
+    "ru": {"low": "низкий", "normal": "обычный", "high": "высокий", "critical": "критический"},
+    "en": {"low": "low", "normal": "normal", "high": "high", "critical": "critical"},
+}
+REPEAT_PREFIX = {"ru": "Повторно. ", "en": "Again. "}
+
+
+def phrase(ticket: Ticket, lang: str) -> str:
+    lang = lang if lang in PHRASES else "en"
+    text = PHRASES[lang].format(number=ticket.id, client=ticket.client.name, subject=ticket.subject,
+                                priority=PRIORITY_WORDS[lang][ticket.priority])
+    return (REPEAT_PREFIX[lang] + text) if ticket.announce_count else text
+
+
+def announce(ticket: Ticket, now: datetime) -> None:
+    """Queue one announcement (delivered to the `speakers` room after commit) and plan the next."""
+    lang = current_app.config["HOURDESK_OFFICE_LOCALE"]
+    publish("announce", {"ticket_id": ticket.id, "text": phrase(ticket, lang), "lang": lang}, ["speakers"])
+    ticket.announce_count += 1
+    ticket.next_announce_at = now + timedelta(minutes=current_app.config["HOURDESK_ANNOUNCE_EVERY_MINUTES"])
+
+
+def stop(ticket: Ticket) -> None:
+    """Acknowledged (left `open`): no more announcements."""
+    ticket.next_announce_at = None
+
+
+def announce_due(now: datetime, limit: int = 200) -> int:
+    """The scheduler's job: repeat every open ticket whose time has come (an index range)."""
+    due = db.session.scalars(select(Ticket).where(Ticket.next_announce_at <= now, Ticket.status == "open")
+                             .order_by(Ticket.next_announce_at).limit(limit)).all()
+    for ticket in due:
+        announce(ticket, now)
+    return len(due)
