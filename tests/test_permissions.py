@@ -72,6 +72,7 @@ TABLE = {
     # an empty POST leaves the service's own values in the form (WTForms), so it saves unchanged
     ("POST", "/services/<int:service_id>/edit"): row(302, 403, 403, 302),
     ("GET", "/sla/"): STAFF_PAGE,
+    ("GET", "/speaker"): STAFF_PAGE,
     ("POST", "/sla/calendars"): MANAGER_FORM_EMPTY,
     ("POST", "/sla/policies"): MANAGER_FORM_EMPTY,
     ("GET", "/portal/"): row(302, 200, 403),

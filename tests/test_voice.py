@@ -114,3 +114,29 @@ def test_agent_does_not_import_the_app():
     out = subprocess.run([sys.executable, "-c", "import sys, voice.__main__; print('app' in sys.modules)"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_browser_speaker_page_hears_announcements(server):  # noqa: F811
+    """The /speaker page in Chromium joins the speakers room and lists (and speaks) what it hears."""
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    require(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(server["base"] + "/login")
+        page.fill("#email", "eng@hourdesk.example")
+        page.fill("#password", "long-enough")
+        page.click("button[type=submit]")
+        page.wait_for_url(server["base"] + "/")
+        page.goto(server["base"] + "/speaker")
+        page.click("#speaker-start")
+        page.locator("#speaker-state[data-connected='1']").wait_for()
+        ticket = _api(server, "staff", "POST", "/tickets", json={"client_id": server["clients"]["a"],
+                                                                 "subject": "Громко"}).json()
+        page.locator(f"#speaker-log li[data-ticket-id='{ticket['id']}']").wait_for()
+        assert "Громко" in page.locator("#speaker-log").inner_text()
+        browser.close()

@@ -102,7 +102,11 @@ RU = {
     "oldest first": "сначала старые", "recently updated": "недавно изменённые", "most urgent": "самые срочные",
     "due soonest": "ближайший срок", "Filter": "Показать", "Type a name or INN…": "Начните вводить название или ИНН…",
     "Register ticket": "Зарегистрировать заявку", "This ticket has just changed.": "Заявка только что изменилась.",
-    "Reload": "Обновить",
+    "Reload": "Обновить", "Office speaker": "Офисная колонка",
+    "Keep this page open on the office computer with speakers: it reads out every new ticket until someone takes it.":
+        "Держите эту страницу открытой на офисном компьютере с колонками: она зачитывает каждую новую заявку, пока её не возьмут.",
+    "Start speaking": "Начать озвучивать", "not started": "не запущено", "listening": "слушаю",
+    "connection lost, reconnecting…": "нет связи, переподключаюсь…",
     'SLA policy': 'Политика SLA',
     'No such SLA policy.': 'Нет такой политики SLA.',
     'Public holidays of': 'Праздники страны',

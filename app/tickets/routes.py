@@ -91,6 +91,13 @@ def dashboard():
 LIST_FILTERS = ("status", "priority", "assignee", "client_id", "q", "sort")
 
 
+@bp.get("/speaker")
+@staff_required
+def speaker():
+    """The browser speaker page (Web Speech API), for an office computer with speakers."""
+    return render_template("tickets/speaker.html")
+
+
 @bp.get("/tickets/")
 @staff_required
 def index():
