@@ -29,8 +29,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`flask serve` in its own process on a fresh SQLite file, with staff and two companies' contacts."""
+def live_db(tmp_path_factory):
+    """A fresh SQLite file with staff and two companies' contacts, and their API tokens."""
     path = tmp_path_factory.mktemp("live") / "live.sqlite3"
     url = f"sqlite:///{path}"
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
@@ -47,6 +47,13 @@ def server(tmp_path_factory):
         ids = {"a": a.id, "b": b.id}
         db.session.commit()
         db.engine.dispose()
+    return {"tokens": tokens, "clients": ids, "url": url}
+
+
+@pytest.fixture(scope="module")
+def server(live_db):
+    """`flask serve` in its own process on the live_db database."""
+    url = live_db["url"]
     port = _free_port()
     env = {**os.environ, "HOURDESK_ENV": "development", "DATABASE_URL": url, "HOURDESK_RATELIMIT": "0",
            "HOURDESK_OUTBOX_POLL_SECONDS": "0.1"}
@@ -62,7 +69,7 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("the server did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield {"base": base, "tokens": tokens, "clients": ids, "url": url}
+    yield {**live_db, "base": base}
     proc.terminate()
     proc.wait(timeout=10)
 

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.tickets.announce import announce_due
 from config import TestingConfig
 from tests.conftest import require
-from tests.test_live import _api, server  # noqa: F401  (the live server fixture)
+from tests.test_live import _api, live_db, server  # noqa: F401  (the live server fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 
