@@ -44,7 +44,12 @@ class Config:
 
     TICKETS_PER_PAGE = 25
     #: the office speaker repeats an unacknowledged ticket this often, in this language
-    HOURDESK_ANNOUNCE_EVERY_MINUTES = int(os.environ.get("HOURDESK_ANNOUNCE_EVERY_MINUTES", "5"))
+    HOURDESK_ANNOUNCE_EVERY_MINUTES = float(os.environ.get("HOURDESK_ANNOUNCE_EVERY_MINUTES", "5"))
+    #: how often the scheduler looks for announcements to repeat
+    HOURDESK_ANNOUNCE_TICK_SECONDS = float(os.environ.get("HOURDESK_ANNOUNCE_TICK_SECONDS", "10"))
+    #: a scheduler (or event deliverer) that died gives way to another after this long
+    HOURDESK_SCHEDULER_LEASE_SECONDS = float(os.environ.get("HOURDESK_SCHEDULER_LEASE_SECONDS", "30"))
+    HOURDESK_OUTBOX_LEASE_SECONDS = float(os.environ.get("HOURDESK_OUTBOX_LEASE_SECONDS", "10"))
     HOURDESK_OFFICE_LOCALE = os.environ.get("HOURDESK_OFFICE_LOCALE", "ru")
     #: e.g. redis://127.0.0.1:6379/0 when several web processes serve Socket.IO clients
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None

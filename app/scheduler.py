@@ -19,7 +19,6 @@ from app.core import lease
 from app.core.types import utcnow
 
 LEASE_NAME = "scheduler"
-LEASE_TTL = timedelta(seconds=90)
 
 
 def holder_id() -> str:
@@ -30,7 +29,8 @@ def _leader_only(app, fn, holder: str):
     """Run `fn` in an app context, but only while this process holds the scheduler lease."""
     def run():
         with app.app_context():
-            if not lease.acquire(LEASE_NAME, holder, utcnow(), LEASE_TTL):
+            ttl = timedelta(seconds=app.config["HOURDESK_SCHEDULER_LEASE_SECONDS"])
+            if not lease.acquire(LEASE_NAME, holder, utcnow(), ttl):
                 return
             fn()
     run.__name__ = fn.__name__
@@ -70,7 +70,8 @@ def build_scheduler(app, holder: str) -> BlockingScheduler:
                       id="ledger_expiry", name="expire hour lots")
     scheduler.add_job(_leader_only(app, sla_job, holder), IntervalTrigger(seconds=app.config["HOURDESK_SLA_TICK_SECONDS"]),
                       id="sla_monitor", name="SLA warnings and breaches")
-    scheduler.add_job(_leader_only(app, announce_job, holder), IntervalTrigger(seconds=10),
+    scheduler.add_job(_leader_only(app, announce_job, holder),
+                      IntervalTrigger(seconds=app.config["HOURDESK_ANNOUNCE_TICK_SECONDS"]),
                       id="announcements", name="repeat announcements of unacknowledged tickets")
     return scheduler
 

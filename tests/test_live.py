@@ -60,18 +60,31 @@ def server(live_db):
     proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.get(base + "/login", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    _wait_for_server(base, proc)
     yield {**live_db, "base": base}
     proc.terminate()
     proc.wait(timeout=10)
+
+
+def _wait_for_server(base: str, proc) -> None:
+    for _ in range(150):
+        try:
+            requests.get(base + "/login", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    pytest.fail("the server did not start")
+
+
+def _speaker_socket(server_info):
+    """A socket in the speakers room, as the voice agent joins it."""
+    heard: queue.Queue = queue.Queue()
+    client = socketio.Client(reconnection=False)
+    client.on("announce", heard.put, namespace="/events")
+    client.connect(server_info["base"], namespaces=["/events"],
+                   auth={"token": server_info["tokens"]["staff"], "speaker": True}, wait_timeout=5)
+    return client, heard
 
 
 def _listen(base: str, token: str, events=("ticket.created", "ticket.updated", "ticket.comment")):

@@ -28,7 +28,6 @@ from app.extensions import db, socketio
 
 NAMESPACE = "/events"
 LEASE_NAME = "outbox"
-LEASE_TTL = timedelta(seconds=10)
 _started: set[int] = set()
 _start_lock = threading.Lock()
 
@@ -81,10 +80,11 @@ def _has_pending() -> bool:
 def _delivery_loop(app: Flask) -> None:
     holder = f"{socket.gethostname()}:{os.getpid()}:outbox"
     interval = app.config["HOURDESK_OUTBOX_POLL_SECONDS"]
+    ttl = timedelta(seconds=app.config["HOURDESK_OUTBOX_LEASE_SECONDS"])
     while True:
         try:
             with app.app_context():
-                if lease.acquire(LEASE_NAME, holder, utcnow(), LEASE_TTL):
+                if lease.acquire(LEASE_NAME, holder, utcnow(), ttl):
                     while _has_pending():
                         with serialized_writes(db.session):   # read the rows and mark them in one lock
                             deliver_pending()
