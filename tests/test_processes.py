@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+from itertools import pairwise
 
 from sqlalchemy import create_engine, text
 
@@ -58,7 +59,7 @@ def test_two_schedulers_announce_once_per_interval(live_db):  # noqa: F811
         time.sleep(EVERY_SECONDS * 3 + 1)
         times = _announce_times(live_db["url"], ticket["id"])
         assert 3 <= len(times) <= 5, times
-        gaps = [b - a for a, b in zip(times, times[1:])]
+        gaps = [b - a for a, b in pairwise(times)]
         assert min(gaps) > EVERY_SECONDS - 1, f"announced twice within an interval: {gaps}"
     finally:
         for proc in (web, *schedulers):

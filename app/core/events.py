@@ -4,13 +4,19 @@
 the live-events layer delivers outbox rows to Socket.IO rooms afterwards. A restart loses nothing,
 and a process without a socket (the scheduler) can publish too.
 """
+import threading
 from datetime import datetime
 
 from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.types import UTCDateTime, utcnow
+from app.core.uow import after_commit
 from app.extensions import db
+
+#: set after a commit that published something, so this process's delivery loop wakes up at once
+#: instead of at its next poll (other processes still find the rows when they poll)
+published = threading.Event()
 
 EVENTS = ("ticket.created", "ticket.updated", "ticket.comment", "sla.warning", "sla.breached", "balance.changed",
           "announce")
@@ -35,4 +41,5 @@ def publish(event: str, payload: dict, rooms: list[str]) -> OutboxEvent:
         raise ValueError(f"unknown event {event!r}")
     row = OutboxEvent(event=event, rooms=list(rooms), payload=payload)
     db.session.add(row)
+    after_commit(db.session, published.set)
     return row

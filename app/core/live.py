@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from app.core import lease
 from app.core.db_setup import serialized_writes
-from app.core.events import OutboxEvent
+from app.core.events import OutboxEvent, published
 from app.core.types import utcnow
 from app.extensions import db, socketio
 
@@ -91,7 +91,8 @@ def _delivery_loop(app: Flask) -> None:
                 db.session.remove()
         except Exception:  # the loop must outlive a database hiccup
             app.logger.exception("outbox delivery failed; retrying")
-        socketio.sleep(interval)
+        if published.wait(interval):   # a commit in this process published something: go now
+            published.clear()
 
 
 def ensure_delivery(app: Flask) -> None:
