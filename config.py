@@ -51,6 +51,9 @@ class Config:
     HOURDESK_SCHEDULER_LEASE_SECONDS = float(os.environ.get("HOURDESK_SCHEDULER_LEASE_SECONDS", "30"))
     HOURDESK_OUTBOX_LEASE_SECONDS = float(os.environ.get("HOURDESK_OUTBOX_LEASE_SECONDS", "10"))
     HOURDESK_OFFICE_LOCALE = os.environ.get("HOURDESK_OFFICE_LOCALE", "ru")
+    #: quiet hours: the name of a business calendar; outside its working time the speaker stays
+    #: silent and announcements wait for the next working interval (empty: announce round the clock)
+    HOURDESK_ANNOUNCE_CALENDAR = os.environ.get("HOURDESK_ANNOUNCE_CALENDAR", "")
     #: e.g. redis://127.0.0.1:6379/0 when several web processes serve Socket.IO clients
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
     #: how often the web process delivers outbox events to Socket.IO rooms

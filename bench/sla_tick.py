@@ -25,6 +25,7 @@ from app.core.types import utcnow  # noqa: E402
 from app.demo import demo_cli  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.tickets.models import Ticket  # noqa: E402
+from app.tickets.announce import announce_due  # noqa: E402
 from app.tickets.tasks import check_sla  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,8 @@ def main():
             rows.append({"client_id": rng.choice(client_ids), "subject": f"open {i}", "subject_search": f"open {i}",
                          "description": "", "priority": "normal", "priority_rank": 2, "channel": "phone",
                          "status": rng.choice(["open", "in_progress"]), "created_at": created, "updated_at": created,
-                         "resolution_due_at": due, "sla_next_check_at": due - (due - created) / 5})
+                         "resolution_due_at": due, "sla_next_check_at": due - (due - created) / 5,
+                         "next_announce_at": now + timedelta(seconds=rng.randrange(1, 3600))})
         for start in range(0, len(rows), 10_000):
             db.session.execute(insert(Ticket), rows[start:start + 10_000])
         db.session.commit()
@@ -77,7 +79,17 @@ def main():
               f"max {max(timings):.2f} ms")
         started = time.perf_counter()
         idle = [check_sla(clock) for _ in range(100)]
-        print(f"idle tick (nothing due): {(time.perf_counter() - started) * 10:.3f} ms; fired {sum(map(len, idle))}")
+        print(f"idle SLA tick (nothing due): {(time.perf_counter() - started) * 10:.3f} ms; fired {sum(map(len, idle))}")
+        timings, said = [], 0
+        clock = now
+        for _ in range(60):                      # ten minutes of 10-second announcement ticks
+            clock += timedelta(seconds=10)
+            started = time.perf_counter()
+            said += announce_due(clock)
+            db.session.commit()
+            timings.append((time.perf_counter() - started) * 1000)
+        print(f"announcement tick (10 s apart, {said} announcements in 60 ticks): "
+              f"p50 {statistics.median(timings):.2f} ms, max {max(timings):.2f} ms")
 
 
 if __name__ == "__main__":

@@ -110,3 +110,10 @@ def test_a_calendar_with_only_holidays_is_refused_when_used():
                                   extra_holidays=[date(2027, 1, 1) + timedelta(days=7 * k) for k in range(200)])
     with pytest.raises(CalendarError):
         add_business_minutes(only_new_year, datetime(2027, 1, 1, tzinfo=timezone.utc), 61)
+
+
+def test_next_open():
+    from app.sla.clock import next_open
+    assert next_open(OFFICE, msk(2026, 11, 30, 10, 0)) == msk(2026, 11, 30, 10, 0)      # open
+    assert next_open(OFFICE, msk(2026, 11, 30, 13, 30)) == msk(2026, 11, 30, 14, 0)     # lunch
+    assert next_open(OFFICE, msk(2026, 12, 5, 12, 0)) == msk(2026, 12, 7, 9, 0)         # Saturday

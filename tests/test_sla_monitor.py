@@ -98,3 +98,27 @@ def test_scheduler_once_runs_the_jobs(app, make, db):
     db.session.expire_all()
     assert _kinds(db, ticket.id) == ["resolution_warning", "resolution_breach"]
     assert db.session.get(Ticket, ticket.id).sla_next_check_at is None
+
+
+def test_announcements_wait_for_office_hours(app, make, db):
+    """Quiet hours: outside the announcement calendar nothing is said; it waits for the opening."""
+    from app.core.events import OutboxEvent
+    from app.sla.operations import create_calendar
+    from app.tickets.announce import announce_due
+
+    now = datetime.now(timezone.utc)
+    other_day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[(now.weekday() + 3) % 7]   # not today
+    create_calendar(name="Офис", timezone="UTC", intervals={other_day: [["09:00", "18:00"]]})
+    db.session.commit()
+    app.config["HOURDESK_ANNOUNCE_CALENDAR"] = "Офис"
+    try:
+        ticket = make.ticket(subject="Ночью")
+        assert db.session.query(OutboxEvent).filter_by(event="announce").count() == 0
+        opening = ticket.next_announce_at
+        assert opening > now and opening.weekday() == (now.weekday() + 3) % 7 and opening.hour == 9
+        assert announce_due(opening - timedelta(minutes=1)) == 0
+        assert announce_due(opening + timedelta(seconds=1)) == 1
+        db.session.commit()
+        assert db.session.query(OutboxEvent).filter_by(event="announce").count() == 1
+    finally:
+        app.config["HOURDESK_ANNOUNCE_CALENDAR"] = ""

@@ -192,6 +192,13 @@ def add_business_minutes(calendar: Calendar, start: datetime, minutes: int,
     raise AssertionError("unreachable: _open_segments raises first")  # pragma: no cover
 
 
+def next_open(calendar: Calendar, at: datetime) -> datetime:
+    """`at` itself during working time, else the start of the next working interval."""
+    _check_aware(at)
+    seg_from, _ = next(_open_segments(calendar, at.astimezone(timezone.utc)))
+    return seg_from
+
+
 def business_minutes_between(calendar: Calendar, start: datetime, end: datetime,
                              pauses: Sequence[tuple[datetime, datetime | None]] = ()) -> int:
     """Whole business minutes from `start` to `end` (0 if end is not after start), minus pauses."""

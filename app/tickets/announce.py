@@ -8,9 +8,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.core.events import publish
 from app.extensions import db
+from app.sla import clock
+from app.sla.models import BusinessCalendar
+from app.sla.operations import calendar_of
 from app.tickets.models import Ticket
 
 PHRASES = {
@@ -31,8 +35,26 @@ def phrase(ticket: Ticket, lang: str) -> str:
     return (REPEAT_PREFIX[lang] + text) if ticket.announce_count else text
 
 
+def _quiet_until(now: datetime) -> datetime | None:
+    """With quiet hours set and `now` outside the office calendar: when speaking may resume."""
+    name = current_app.config["HOURDESK_ANNOUNCE_CALENDAR"]
+    if not name:
+        return None
+    record = db.session.scalar(select(BusinessCalendar).where(BusinessCalendar.name == name))
+    if record is None:
+        current_app.logger.warning("HOURDESK_ANNOUNCE_CALENDAR names no calendar: %s", name)
+        return None
+    resume = clock.next_open(calendar_of(record), now)
+    return resume if resume > now else None
+
+
 def announce(ticket: Ticket, now: datetime) -> None:
-    """Queue one announcement (delivered to the `speakers` room after commit) and plan the next."""
+    """Queue one announcement (delivered to the `speakers` room after commit) and plan the next.
+    In quiet hours nothing is said: the announcement waits for the office to open."""
+    resume = _quiet_until(now)
+    if resume is not None:
+        ticket.next_announce_at = resume
+        return
     lang = current_app.config["HOURDESK_OFFICE_LOCALE"]
     publish("announce", {"ticket_id": ticket.id, "text": phrase(ticket, lang), "lang": lang}, ["speakers"])
     ticket.announce_count += 1
@@ -46,7 +68,8 @@ def stop(ticket: Ticket) -> None:
 
 def announce_due(now: datetime, limit: int = 200) -> int:
     """The scheduler's job: repeat every open ticket whose time has come (an index range)."""
-    due = db.session.scalars(select(Ticket).where(Ticket.next_announce_at <= now, Ticket.status == "open")
+    due = db.session.scalars(select(Ticket).options(selectinload(Ticket.client))
+                             .where(Ticket.next_announce_at <= now, Ticket.status == "open")
                              .order_by(Ticket.next_announce_at).limit(limit)).all()
     for ticket in due:
         announce(ticket, now)
