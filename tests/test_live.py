@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -77,14 +78,36 @@ def _wait_for_server(base: str, proc) -> None:
     pytest.fail("the server did not start")
 
 
-def _speaker_socket(server_info):
-    """A socket in the speakers room, as the voice agent joins it."""
+def _speaker_socket(server_info, speaker: bool = True):
+    """A staff socket that asks for the speakers room, as the voice agent does (or does not ask)."""
     heard: queue.Queue = queue.Queue()
     client = socketio.Client(reconnection=False)
     client.on("announce", heard.put, namespace="/events")
     client.connect(server_info["base"], namespaces=["/events"],
-                   auth={"token": server_info["tokens"]["staff"], "speaker": True}, wait_timeout=5)
+                   auth={"token": server_info["tokens"]["staff"], "speaker": speaker}, wait_timeout=5)
     return client, heard
+
+
+@contextmanager
+def engineer_in_chromium(server_info):
+    """A Chromium page logged in as the live server's engineer."""
+    from tests.conftest import require
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    require(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(server_info["base"] + "/login")
+        page.fill("#email", "eng@hourdesk.example")
+        page.fill("#password", "long-enough")
+        page.click("button[type=submit]")
+        page.wait_for_url(server_info["base"] + "/")
+        yield page
+        browser.close()
 
 
 def _listen(base: str, token: str, events=("ticket.created", "ticket.updated", "ticket.comment")):
@@ -146,21 +169,7 @@ def test_bad_or_missing_token_is_refused(server, auth):
 @pytest.mark.browser
 def test_the_ticket_list_updates_without_a_reload(server):
     """The engineer's list, open in Chromium, shows a ticket registered elsewhere (here: the API)."""
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
-    from tests.conftest import require
-
-    require(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(server["base"] + "/login")
-        page.fill("#email", "eng@hourdesk.example")
-        page.fill("#password", "long-enough")
-        page.click("button[type=submit]")
-        page.wait_for_url(server["base"] + "/")
+    with engineer_in_chromium(server) as page:
         page.goto(server["base"] + "/tickets/?status=open")
         page.wait_for_function("window.io !== undefined")
         page.wait_for_timeout(500)      # the socket connects
@@ -168,7 +177,6 @@ def test_the_ticket_list_updates_without_a_reload(server):
         _api(server, "staff", "POST", "/tickets", json={"client_id": server["clients"]["b"],
                                                         "subject": "Пришло без перезагрузки"})
         page.locator("#tickets tbody tr", has_text="Пришло без перезагрузки").wait_for()
-        browser.close()
 
 
 def test_writes_never_fail_while_events_are_delivered(server):

@@ -17,21 +17,9 @@ from app.extensions import db
 from app.tickets.announce import announce_due
 from config import TestingConfig
 from tests.conftest import require
-from tests.test_live import _api, live_db, server  # noqa: F401  (the live server fixtures)
+from tests.test_live import _api, _speaker_socket, engineer_in_chromium, live_db, server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _speaker(server_info, speaker=True):  # noqa: F811
-    import queue
-    import socketio
-
-    heard = queue.Queue()
-    client = socketio.Client(reconnection=False)
-    client.on("announce", heard.put, namespace="/events")
-    client.connect(server_info["base"], namespaces=["/events"],
-                   auth={"token": server_info["tokens"]["staff"], "speaker": speaker}, wait_timeout=5)
-    return client, heard
 
 
 def _run_announce_job(server_info, minutes_ahead: int) -> int:   # noqa: F811
@@ -45,8 +33,8 @@ def _run_announce_job(server_info, minutes_ahead: int) -> int:   # noqa: F811
 
 
 def test_announced_at_creation_and_repeated_until_acknowledged(server):  # noqa: F811
-    speaker, heard = _speaker(server)
-    staff_only, not_heard = _speaker(server, speaker=False)
+    speaker, heard = _speaker_socket(server)
+    staff_only, not_heard = _speaker_socket(server, speaker=False)
     try:
         first = _api(server, "staff", "POST", "/tickets", json={"client_id": server["clients"]["a"],
                                                                 "subject": "Принтер", "priority": "high"}).json()
@@ -118,20 +106,7 @@ def test_agent_does_not_import_the_app():
 
 def test_browser_speaker_page_hears_announcements(server):  # noqa: F811
     """The /speaker page in Chromium joins the speakers room and lists (and speaks) what it hears."""
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
-
-    require(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(server["base"] + "/login")
-        page.fill("#email", "eng@hourdesk.example")
-        page.fill("#password", "long-enough")
-        page.click("button[type=submit]")
-        page.wait_for_url(server["base"] + "/")
+    with engineer_in_chromium(server) as page:
         page.goto(server["base"] + "/speaker")
         page.click("#speaker-start")
         page.locator("#speaker-state[data-connected='1']").wait_for()
@@ -139,4 +114,3 @@ def test_browser_speaker_page_hears_announcements(server):  # noqa: F811
                                                                  "subject": "Громко"}).json()
         page.locator(f"#speaker-log li[data-ticket-id='{ticket['id']}']").wait_for()
         assert "Громко" in page.locator("#speaker-log").inner_text()
-        browser.close()
