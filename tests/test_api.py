@@ -166,7 +166,7 @@ def test_create_ticket(make, api, db):
     ({"client_id": 999999, "subject": "x"}, 422, "client_id"),
     ({"client_id": "1", "subject": "x"}, 422, "client_id"),
     ({"client_id": None, "subject": "x"}, 422, "client_id"),
-    ({"client_id": "CLIENT", "subject": ""}, 422, "client_id"),
+    ({"client_id": "x", "subject": ""}, 422, "client_id"),
     ({"client_id": "CLIENT", "subject": ""}, 422, "subject"),
     ({"client_id": "CLIENT", "subject": "   "}, 422, "subject"),
     ({"client_id": "CLIENT", "subject": "x" * 256}, 422, "subject"),
@@ -179,8 +179,6 @@ def test_create_ticket(make, api, db):
 def test_create_ticket_bad_input_writes_nothing(make, api, db, body, status, field):
     company = make.client()
     body = {k: (company.id if v == "CLIENT" else v) for k, v in body.items()}
-    if body.get("client_id") == company.id and body.get("subject") == "" and field == "client_id":
-        body["client_id"] = "x"
     response = api(make.user("engineer")).post("/api/v1/tickets", json=body)
     assert_error(response, status, field=field)
     assert db.session.query(Ticket).count() == 0

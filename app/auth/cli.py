@@ -1,11 +1,10 @@
 """`flask users create` — the non-interactive command of shared/API.md."""
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from app.auth import operations
 from app.auth.models import ROLES
-from app.clients.models import Client
+from app.clients.queries import client_by_inn
 from app.core.errors import DomainError
 from app.extensions import db
 
@@ -24,7 +23,7 @@ def create(email, role, password, name, client_inn, locale):
     """Create a user. Exits non-zero with a message on a duplicate e-mail or unknown company."""
     client = None
     if client_inn:
-        client = db.session.scalar(select(Client).where(Client.inn == client_inn.strip()))
+        client = client_by_inn(client_inn)
         if client is None:
             raise click.ClickException(f"no client with INN {client_inn}")
     try:

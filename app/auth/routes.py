@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.auth import operations
 from app.auth.forms import LoginForm, TokenForm, UserForm
 from app.auth.models import ApiToken, User
-from app.clients.models import Client
+from app.clients.queries import client_by_inn
 from app.core.db_setup import writes
 from app.core.errors import DomainError
 from app.core.web import roles_required
@@ -104,7 +104,7 @@ def users():
     if form.validate_on_submit():
         client = None
         if form.client_inn.data:
-            client = db.session.scalar(select(Client).where(Client.inn == form.client_inn.data.strip()))
+            client = client_by_inn(form.client_inn.data)
             if client is None:
                 form.client_inn.errors.append(_("No client with this INN."))
         if not form.errors:

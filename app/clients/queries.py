@@ -1,6 +1,8 @@
 """Read models for client lists and the engineers' picker."""
 from sqlalchemy import Select, func, or_, select
 
+from stdnum.ru import inn as ru_inn
+
 from app.clients.models import Client
 from app.clients.operations import search_key
 from app.core.text import escape_like
@@ -30,6 +32,11 @@ def client_search(q: str | None) -> Select:
             conditions.append(prefix_match(Client.inn, digits))
         query = query.where(or_(*conditions))
     return query
+
+
+def client_by_inn(raw: str) -> Client | None:
+    """The company with this tax id, written with or without spaces and dashes."""
+    return db.session.scalar(select(Client).where(Client.inn == ru_inn.compact(raw or "")))
 
 
 def picker_results(q: str, limit: int = 10) -> list[Client]:

@@ -9,7 +9,6 @@ from app.contracts import operations, queries
 from app.contracts.models import Contract, Service
 from app.contracts.schemas import (AdjustmentIn, AdjustmentOut, ContractIn, ContractOut, EntryOut, LedgerOut,
                                    ServiceIn, ServiceOut)
-from app.core.db_setup import serialized_writes
 from app.core.errors import NotFound, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
@@ -35,12 +34,11 @@ def create_service():
            body=ContractIn, response=ContractOut, roles=MANAGER_ROLES, errors=(409,))
 def create_contract():
     data = ContractIn().load(json_body())
-    with serialized_writes(db.session):
-        client = db.session.get(Client, data.pop("client_id"))
-        if client is None:
-            raise ValidationFailed("No such client.", code="unknown_client", field="client_id")
-        contract = operations.create_contract(client, actor=current_api_user(), **data)
-        db.session.commit()
+    client = db.session.get(Client, data.pop("client_id"))
+    if client is None:
+        raise ValidationFailed("No such client.", code="unknown_client", field="client_id")
+    contract = operations.create_contract(client, actor=current_api_user(), **data)
+    db.session.commit()
     return ContractOut().dump(contract), 201
 
 
@@ -65,13 +63,11 @@ def client_ledger(client_id: int):
 @api_route("/clients/<int:client_id>/adjustments", "POST", summary="A manual adjustment with its reason",
            status=201, body=AdjustmentIn, response=AdjustmentOut, roles=MANAGER_ROLES, errors=(404,))
 def create_adjustment(client_id: int):
-    visible_client(client_id)
+    client = visible_client(client_id)
     data = AdjustmentIn().load(json_body())
-    with serialized_writes(db.session):
-        client = visible_client(client_id)
-        entries = operations.adjust(client, minutes=data["minutes"], reason=data["reason"], actor=current_api_user(),
-                                    now=utcnow())
-        db.session.commit()
+    entries = operations.adjust(client, minutes=data["minutes"], reason=data["reason"], actor=current_api_user(),
+                                now=utcnow())
+    db.session.commit()
     body = EntryOut().dump(entries[0])
     body["entries"] = EntryOut(many=True).dump(entries)
     return body, 201

@@ -2,7 +2,8 @@
 
 They flush, never commit. Every ledger change goes through `_write_entry`, which keeps the cached
 lot remainder and client balance in step with the entries in the same transaction; callers that
-change the ledger run inside `app.core.db_setup.serialized_writes` and these functions lock the
+change the ledger hold SQLite's write lock (write requests begin with it; jobs use
+`app.core.db_setup.serialized_writes`) and these functions lock the
 client's row (`lock_client`), so two closes of one client's tickets never read the same lot.
 """
 from dataclasses import dataclass
@@ -38,17 +39,9 @@ _BALANCE_TOLD = "hourdesk_balance_told"  # session.info key: clients whose balan
 
 def lock_client(client_id: int) -> None:
     """Serialise ledger changes per client: a row lock on PostgreSQL, taken once per transaction.
-    (On SQLite the enclosing `serialized_writes` transaction already holds the database's write lock.)"""
-    if db.engine.dialect.name != "postgresql":
-        return
-    transaction = db.session().get_transaction()
-    owner, locked = db.session.info.get(_LOCKED, (None, set()))
-    if owner is not transaction or transaction is None:   # a new transaction holds no locks yet
-        locked = set()
-    if client_id not in locked:
+    (On SQLite the transaction already holds the database's write lock: it began IMMEDIATE.)"""
+    if db.engine.dialect.name == "postgresql" and _first_in_transaction(_LOCKED, client_id):
         db.session.execute(select(Client.id).where(Client.id == client_id).with_for_update())
-        locked.add(client_id)
-        db.session.info[_LOCKED] = (db.session().get_transaction(), locked)
 
 
 def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None = None, ticket_id: int | None = None,
@@ -76,14 +69,23 @@ def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None
 
 def _announce_balance(client_id: int) -> None:
     """One balance.changed per client per transaction, however many entries it writes."""
-    transaction = db.session().get_transaction()
-    owner, told = db.session.info.get(_BALANCE_TOLD, (None, set()))
-    if owner is not transaction:
-        told = set()
-    if client_id not in told:
-        told.add(client_id)
-        db.session.info[_BALANCE_TOLD] = (transaction, told)
+    if _first_in_transaction(_BALANCE_TOLD, client_id):
         publish("balance.changed", {"client_id": client_id}, ["staff", f"client:{client_id}"])
+
+
+def _first_in_transaction(key: str, item) -> bool:
+    """True the first time `item` is seen under `key` in the current transaction (then remembered
+    until the transaction ends: a new transaction starts with nothing seen)."""
+    session = db.session()
+    transaction = session.get_transaction() or session.begin()
+    owner, seen = session.info.get(key, (None, set()))
+    if owner is not transaction:
+        seen = set()
+    if item in seen:
+        return False
+    seen.add(item)
+    session.info[key] = (transaction, seen)
+    return True
 
 
 def _plan_lots(client_id: int) -> list[HourLot]:

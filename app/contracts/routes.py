@@ -9,7 +9,6 @@ from app.clients.models import Client
 from app.contracts import operations, queries
 from app.contracts.forms import OVERDRAFT_LABELS, AdjustmentForm, ContractForm, ServiceForm, WaiveForm
 from app.contracts.models import Service, TicketClose
-from app.core.db_setup import serialized_writes
 from app.core.errors import DomainError
 from app.core.types import utcnow
 from app.core.web import manager_required, staff_required
@@ -54,15 +53,13 @@ def create_contract(client_id: int):
     form.sla_policy_id.choices = _policy_choices()
     if form.validate_on_submit():
         try:
-            with serialized_writes(db.session):
-                client = _client(client_id)
-                contract = operations.create_contract(
-                    client, number=form.number.data, starts_on=form.starts_on.data, months=form.months.data,
-                    hours_per_month=form.hours_per_month.data,
-                    billing_increment_minutes=form.billing_increment_minutes.data, overdraft=form.overdraft.data,
-                    overage_rate=form.overage_rate.data, rollover=form.rollover.data,
-                    sla_policy_id=form.sla_policy_id.data or None, actor=current_user)
-                db.session.commit()
+            contract = operations.create_contract(
+                client, number=form.number.data, starts_on=form.starts_on.data, months=form.months.data,
+                hours_per_month=form.hours_per_month.data,
+                billing_increment_minutes=form.billing_increment_minutes.data, overdraft=form.overdraft.data,
+                overage_rate=form.overage_rate.data, rollover=form.rollover.data,
+                sla_policy_id=form.sla_policy_id.data or None, actor=current_user)
+            db.session.commit()
             flash(_("Contract %(n)s signed: %(h)s hours granted.", n=contract.number,
                     h=contract.granted_minutes // 60), "success")
             return redirect(url_for("contracts.contracts", client_id=client.id))
@@ -92,11 +89,9 @@ def adjust(client_id: int):
     form = AdjustmentForm()
     if form.validate_on_submit():
         try:
-            with serialized_writes(db.session):
-                client = _client(client_id)
-                operations.adjust(client, minutes=form.minutes.data, reason=form.reason.data, actor=current_user,
-                                  now=utcnow())
-                db.session.commit()
+            operations.adjust(client, minutes=form.minutes.data, reason=form.reason.data, actor=current_user,
+                              now=utcnow())
+            db.session.commit()
             flash(_("Adjustment recorded."), "success")
             return redirect(url_for("contracts.client_ledger", client_id=client.id))
         except DomainError as exc:

@@ -9,7 +9,6 @@ from app.contracts import operations as ledger_ops
 from app.contracts import queries as contract_queries
 from app.contracts.models import Service
 from app.contracts.schemas import LineIn, LineOut
-from app.core.db_setup import serialized_writes
 from app.core.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.tickets import operations
@@ -92,14 +91,12 @@ def get_ticket(ticket_id: int):
            body=StatusIn, response=TicketDetailOut, roles=STAFF_ROLES, errors=(404, 409))
 def change_status(ticket_id: int):
     user = current_api_user()
-    visible_ticket(ticket_id)
+    ticket = visible_ticket(ticket_id)
     data = StatusIn().load(json_body())
-    with serialized_writes(db.session):
-        ticket = visible_ticket(ticket_id)
-        operations.set_status(ticket, user, data["status"], reason=data["reason"] or data["comment"])
-        if data["comment"]:
-            operations.add_comment(ticket, user, data["comment"], public=True)
-        db.session.commit()
+    operations.set_status(ticket, user, data["status"], reason=data["reason"] or data["comment"])
+    if data["comment"]:
+        operations.add_comment(ticket, user, data["comment"], public=True)
+    db.session.commit()
     return ticket_detail_json(ticket, user)
 
 
@@ -135,11 +132,9 @@ def add_line(ticket_id: int):
            response=CloseOut, roles=STAFF_ROLES, errors=(404, 409))
 def close_ticket(ticket_id: int):
     user = current_api_user()
-    visible_ticket(ticket_id)
-    with serialized_writes(db.session):
-        ticket = visible_ticket(ticket_id)
-        close = operations.close_ticket(ticket, user)
-        db.session.commit()
+    ticket = visible_ticket(ticket_id)
+    close = operations.close_ticket(ticket, user)
+    db.session.commit()
     return {"ticket": ticket_detail_json(ticket, user), "debited_minutes": close.debited_minutes,
             "overage_minutes": close.overage_minutes}
 
@@ -148,10 +143,8 @@ def close_ticket(ticket_id: int):
            body=ReopenIn, response=TicketDetailOut, roles=STAFF_ROLES, errors=(404, 409))
 def reopen_ticket(ticket_id: int):
     user = current_api_user()
-    visible_ticket(ticket_id)
+    ticket = visible_ticket(ticket_id)
     data = ReopenIn().load(json_body())
-    with serialized_writes(db.session):
-        ticket = visible_ticket(ticket_id)
-        operations.reopen_ticket(ticket, user, reason=(data["reason"] or "").strip() or "Reopened through the API")
-        db.session.commit()
+    operations.reopen_ticket(ticket, user, reason=(data["reason"] or "").strip() or "Reopened through the API")
+    db.session.commit()
     return ticket_detail_json(ticket, user)

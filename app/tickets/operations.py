@@ -4,7 +4,8 @@
 for each field it changes, so the web UI, the API and (later) the portal and e-mail intake share one
 path and one audit trail. Status changes enter through `set_status`, which sends closing and the
 reopening of a closed ticket through the ledger (`close_ticket`, `reopen_ticket`). Operations flush,
-never commit; the caller commits once (ledger changes inside `serialized_writes`).
+never commit; the caller commits once. (On SQLite, write requests begin with the write lock —
+`app.core.db_setup.init_request_transactions`; jobs and scripts use `serialized_writes`.)
 """
 from datetime import datetime
 
@@ -265,7 +266,7 @@ def _apply_sla(ticket: Ticket, actor: User, *, response_too: bool = False) -> li
 def set_status(ticket: Ticket, actor: User, target: str, *, reason: str | None = None,
                now: datetime | None = None) -> list[TicketChange]:
     """Move a ticket to `target`. Closing debits the ledger; reopening a closed ticket reverses
-    its close. The caller runs this inside `serialized_writes` when the ledger may change."""
+    its close."""
     if target == "closed":
         close_ticket(ticket, actor, now=now)
         return []

@@ -13,7 +13,6 @@ from app.contracts import operations as ledger_ops
 from app.contracts import queries as contract_queries
 from app.contracts.forms import BILLING_LABELS, OVERDRAFT_LABELS, BillingOverrideForm, LineForm
 from app.contracts.models import Service, SpecLine
-from app.core.db_setup import serialized_writes
 from app.core.errors import DomainError
 from app.core.types import utcnow
 from app.core.web import format_minutes, manager_required, staff_required
@@ -231,10 +230,8 @@ def change_status(ticket_id: int):
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            with serialized_writes(db.session):
-                ticket = _get_ticket(ticket_id)
-                operations.set_status(ticket, current_user, form.status.data, reason=form.reason.data)
-                db.session.commit()
+            operations.set_status(ticket, current_user, form.status.data, reason=form.reason.data)
+            db.session.commit()
             flash(_("Status: %(s)s.", s=STATUS_LABELS.get(ticket.status, ticket.status)), "success")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
         except DomainError as exc:
@@ -259,11 +256,10 @@ def close_preview(ticket_id: int):
 @bp.post("/tickets/<int:ticket_id>/close")
 @staff_required
 def close(ticket_id: int):
+    ticket = _get_ticket(ticket_id)
     try:
-        with serialized_writes(db.session):
-            ticket = _get_ticket(ticket_id)
-            close = operations.close_ticket(ticket, current_user)
-            db.session.commit()
+        close = operations.close_ticket(ticket, current_user)
+        db.session.commit()
         flash(_("Ticket closed: %(d)s debited.", d=format_minutes(close.debited_minutes))
               + (" " + _("Overage: %(o)s.", o=format_minutes(close.overage_minutes)) if close.overage_minutes else ""),
               "success")
