@@ -64,6 +64,30 @@ class Config:
     HOURDESK_LOW_BALANCE_PERCENT = int(os.environ.get("HOURDESK_LOW_BALANCE_PERCENT", "10"))
     #: …or below this many minutes, whichever is more
     HOURDESK_LOW_BALANCE_MINUTES = int(os.environ.get("HOURDESK_LOW_BALANCE_MINUTES", "120"))
+    #: the address people open Hourdesk at; links in e-mails start with it
+    HOURDESK_BASE_URL = os.environ.get("HOURDESK_BASE_URL", "http://127.0.0.1:5000")
+    #: outgoing mail (empty host: messages wait in the outbox until one is configured)
+    HOURDESK_SMTP_HOST = os.environ.get("HOURDESK_SMTP_HOST", "")
+    HOURDESK_SMTP_PORT = int(os.environ.get("HOURDESK_SMTP_PORT", "25"))
+    HOURDESK_SMTP_USER = os.environ.get("HOURDESK_SMTP_USER", "")
+    HOURDESK_SMTP_PASSWORD = os.environ.get("HOURDESK_SMTP_PASSWORD", "")
+    #: "starttls", "ssl" or "" (plain, e.g. a local relay)
+    HOURDESK_SMTP_SECURITY = os.environ.get("HOURDESK_SMTP_SECURITY", "")
+    HOURDESK_SMTP_TIMEOUT = float(os.environ.get("HOURDESK_SMTP_TIMEOUT", "20"))
+    HOURDESK_MAIL_FROM = os.environ.get("HOURDESK_MAIL_FROM", "Hourdesk <hourdesk@localhost>")
+    #: how often the scheduler sends queued mail; a failed message is retried with growing delays
+    #: (1, 2, 4 … 60 minutes) and marked failed after this many attempts (an admin may retry it)
+    HOURDESK_MAIL_TICK_SECONDS = float(os.environ.get("HOURDESK_MAIL_TICK_SECONDS", "15"))
+    HOURDESK_MAIL_MAX_ATTEMPTS = int(os.environ.get("HOURDESK_MAIL_MAX_ATTEMPTS", "20"))
+    #: tell clients this many days before a lot with minutes left expires
+    HOURDESK_EXPIRY_NOTICE_DAYS = int(os.environ.get("HOURDESK_EXPIRY_NOTICE_DAYS", "14"))
+    #: where ticket attachments are stored (outside the database); default: instance/attachments
+    HOURDESK_ATTACHMENT_DIR = os.environ.get("HOURDESK_ATTACHMENT_DIR", "")
+    HOURDESK_ATTACHMENT_MAX_BYTES = int(os.environ.get("HOURDESK_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+    HOURDESK_ATTACHMENTS_PER_UPLOAD = int(os.environ.get("HOURDESK_ATTACHMENTS_PER_UPLOAD", "5"))
+    #: a resolved ticket the client neither confirms nor reopens closes itself after this many days
+    #: (0: never)
+    HOURDESK_AUTO_CLOSE_DAYS = int(os.environ.get("HOURDESK_AUTO_CLOSE_DAYS", "7"))
     #: werkzeug hash method for passwords
     PASSWORD_HASH_METHOD = "scrypt"
 

@@ -24,6 +24,13 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["HOURDESK_OFFICE_TIMEZONE"])
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["HOURDESK_OFFICE_TIMEZONE"]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    if not app.config["HOURDESK_ATTACHMENT_DIR"]:
+        app.config["HOURDESK_ATTACHMENT_DIR"] = str(Path(app.instance_path) / "attachments")
+    # a whole upload: every file at its limit plus the form around them; larger bodies are refused
+    # before they are read (413, a clear page)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = (app.config["HOURDESK_ATTACHMENT_MAX_BYTES"]
+                                            * app.config["HOURDESK_ATTACHMENTS_PER_UPLOAD"] + 1024 * 1024)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -31,8 +38,11 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
     from app.core import live, web
 
+    from app.notifications import operations as notifications
+
     web.init_app(app)
     live.init_app(app)
+    notifications.init_app(app)
     return app
 
 
@@ -64,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.clients.routes import bp as clients_bp
     from app.contracts.routes import bp as contracts_bp
+    from app.notifications.routes import bp as notifications_bp
     from app.portal.routes import bp as portal_bp
     from app.sla.routes import bp as sla_bp
     from app.tickets.routes import bp as tickets_bp
@@ -75,7 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.sla import api as _sla_api  # noqa: F401
     from app.tickets import api as _tickets_api  # noqa: F401
 
-    for bp in (auth_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, api_bp):
+    for bp in (auth_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, notifications_bp, api_bp):
         app.register_blueprint(bp)
 
 
@@ -83,7 +94,8 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.contracts.tasks import ledger_cli
     from app.demo import demo_cli
+    from app.notifications.delivery import mail_cli
     from app.scheduler import scheduler_cli
 
-    for command in (users_cli, demo_cli, ledger_cli, scheduler_cli):
+    for command in (users_cli, demo_cli, ledger_cli, scheduler_cli, mail_cli):
         app.cli.add_command(command)

@@ -60,6 +60,30 @@ def announce_job() -> int:
     return count
 
 
+def mail_job(holder: str = "scheduler") -> int:
+    from app.notifications.delivery import deliver_due
+
+    return deliver_due(holder=holder).sent
+
+
+def notices_job() -> int:
+    """Daily: tell clients about hours that expire soon (each lot and address once)."""
+    from app.core.db_setup import serialized_writes
+    from app.extensions import db
+    from app.notifications.operations import notify_expiring_lots
+
+    with serialized_writes(db.session):
+        count = notify_expiring_lots(utcnow())
+        db.session.commit()
+    return count
+
+
+def auto_close_job() -> int:
+    from app.tickets.operations import auto_close_resolved
+
+    return len(auto_close_resolved(utcnow()))
+
+
 def build_scheduler(app, holder: str) -> BlockingScheduler:
     from app.contracts.tasks import expire_lots_job
 
@@ -73,6 +97,12 @@ def build_scheduler(app, holder: str) -> BlockingScheduler:
     scheduler.add_job(_leader_only(app, announce_job, holder),
                       IntervalTrigger(seconds=app.config["HOURDESK_ANNOUNCE_TICK_SECONDS"]),
                       id="announcements", name="repeat announcements of unacknowledged tickets")
+    scheduler.add_job(_leader_only(app, lambda: mail_job(holder), holder),
+                      IntervalTrigger(seconds=app.config["HOURDESK_MAIL_TICK_SECONDS"]), id="mail", name="send queued e-mail")
+    scheduler.add_job(_leader_only(app, notices_job, holder), CronTrigger(hour=9, minute=0, timezone=tz),
+                      id="expiry_notices", name="notices of hours about to expire")
+    scheduler.add_job(_leader_only(app, auto_close_job, holder), IntervalTrigger(minutes=15),
+                      id="auto_close", name="close tickets resolved long ago")
     return scheduler
 
 

@@ -68,10 +68,11 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, tmp_path_factory):
     """The application, once per session, on a schema built by the migrations (so the search
     indexes they create exist too; test_migrations proves they match the models)."""
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url,
+                     HOURDESK_ATTACHMENT_DIR=str(tmp_path_factory.mktemp("attachments")))
     with app.app_context():
         with _db.engine.begin() as conn:  # start from nothing, whatever an earlier run left
             if _db.engine.dialect.name == "postgresql":
@@ -132,10 +133,15 @@ def client(app, db):
 @pytest.fixture(autouse=True)
 def _no_outside_world(monkeypatch):
     """Tests never reach a real mail server or any host off this machine."""
-    def refuse_smtp(*args, **kwargs):
-        raise AssertionError("a test tried to send real e-mail")
+    real_smtp_connect = smtplib.SMTP.connect
 
-    monkeypatch.setattr(smtplib.SMTP, "connect", refuse_smtp)
+    def local_smtp_only(smtp, host="localhost", port=0, source_address=None):
+        # the mail tests talk to a local aiosmtpd server; anything else would be real e-mail
+        if host not in ("127.0.0.1", "::1", "localhost"):
+            raise AssertionError(f"a test tried to send real e-mail through {host!r}")
+        return real_smtp_connect(smtp, host, port, source_address)
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", local_smtp_only)
     real_connect = socket.socket.connect
 
     def loopback_only(sock, address):

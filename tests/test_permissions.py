@@ -3,6 +3,8 @@
 The table must name every route the app serves: a new route without a row fails
 `test_table_covers_every_route`, so nobody adds a page without deciding who may see it.
 """
+import io
+
 import pytest
 
 from datetime import date
@@ -10,7 +12,8 @@ from datetime import date
 from app.auth.operations import issue_token
 from app.contracts.models import TicketClose
 from app.contracts.operations import create_contract, save_service
-from app.tickets.operations import add_line, set_status
+from app.notifications.models import MailMessage
+from app.tickets.operations import add_attachments, add_line, set_status
 
 ROLES = ("anon", "client", "engineer", "manager", "admin")
 
@@ -76,6 +79,20 @@ TABLE = {
     ("POST", "/sla/calendars"): MANAGER_FORM_EMPTY,
     ("POST", "/sla/policies"): MANAGER_FORM_EMPTY,
     ("GET", "/portal/"): row(302, 200, 403),
+    ("GET", "/portal/hours"): row(302, 200, 403),
+    ("GET", "/portal/work"): row(302, 200, 403),
+    ("GET", "/portal/tickets"): row(302, 200, 403),
+    ("GET", "/portal/tickets/new"): row(302, 200, 403),
+    ("POST", "/portal/tickets/new"): row(302, 422, 403),
+    ("GET", "/portal/tickets/<int:ticket_id>"): row(302, 200, 403),
+    ("POST", "/portal/tickets/<int:ticket_id>/comments"): row(302, 422, 403),
+    ("POST", "/portal/tickets/<int:ticket_id>/confirm"): row(302, 409, 403),   # the ticket is in progress
+    ("POST", "/portal/tickets/<int:ticket_id>/reopen"): row(302, 422, 403),    # no reason given
+    ("POST", "/portal/tickets/<int:ticket_id>/rating"): row(302, 422, 403),
+    ("GET", "/portal/tickets/<int:ticket_id>/files/<int:attachment_id>"): row(302, 200, 403),
+    ("GET", "/tickets/<int:ticket_id>/files/<int:attachment_id>"): STAFF_PAGE,
+    ("GET", "/admin/mail/"): row(302, 403, 403, 403, 200),
+    ("POST", "/admin/mail/<int:message_id>/retry"): row(302, 403, 403, 403, 302),
     # API: no token → 401; bodies are empty JSON objects
     ("GET", "/api/v1/openapi.json"): row(200, 200, 200),
     ("POST", "/api/v1/tokens"): row(422, 422, 422),
@@ -122,6 +139,9 @@ def test_route_access(client, db, make, login, method, rule, role):
     set_status(ticket, other, "closed")
     set_status(ticket, other, "in_progress", reason="the permission table needs it open")
     close_id = db.session.query(TicketClose).one().id
+    attachment_id = add_attachments(ticket, contact, [("screen.txt", io.BytesIO(b"the error text"))])[0].id
+    failed_mail = MailMessage(recipient="x@example.com", subject="s", body="b", status="failed", attempts=20)
+    db.session.add(failed_mail)
     db.session.commit()
 
     user = {"anon": None, "client": contact}.get(role) or (make.user(role) if role != "anon" else None)
@@ -133,7 +153,8 @@ def test_route_access(client, db, make, login, method, rule, role):
     path = (rule.replace("<int:client_id>", str(company.id)).replace("<int:ticket_id>", str(ticket.id))
             .replace("<int:token_id>", str(token_id_of_other)).replace("<int:user_id>", str(other.id))
             .replace("<code>", "en").replace("<int:line_id>", str(line.id)).replace("<int:service_id>", str(service.id))
-            .replace("<int:contract_id>", str(contract.id)).replace("<int:close_id>", str(close_id)))
+            .replace("<int:contract_id>", str(contract.id)).replace("<int:close_id>", str(close_id))
+            .replace("<int:attachment_id>", str(attachment_id)).replace("<int:message_id>", str(failed_mail.id)))
     if rule.startswith("/api/") and method == "POST":
         response = client.post(path, json={}, headers=headers)
     elif method == "POST":

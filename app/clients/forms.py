@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 
@@ -16,6 +16,10 @@ class ClientForm(FlaskForm):
     account_manager_id = SelectField(_l("Account manager"), coerce=int, choices=[], validate_choice=True)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
     active = BooleanField(_l("Active"), default=True)
+    low_balance_unit = SelectField(_l("Warn when usable hours fall below"),
+                                   choices=[("", _l("the office default")), ("percent", _l("a percent of the contract's grant")),
+                                            ("hours", _l("a number of hours"))], validators=[Optional()])
+    low_balance_value = IntegerField(_l("Threshold (percent or hours)"), validators=[Optional()])
 
 
 class ContactForm(FlaskForm):

@@ -37,6 +37,13 @@ class Client(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     account_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
     active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    #: when to warn the client and its account manager that hours run low: "percent" of the
+    #: contract's grant or a number of "hours"; NULL: the office default (HOURDESK_LOW_BALANCE_*)
+    low_balance_unit: Mapped[str | None] = mapped_column(String(10))
+    low_balance_value: Mapped[int | None]
+    #: set when the low-balance e-mail went out; cleared once the balance is above the threshold
+    #: again, so each fall below it is told once
+    low_balance_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contacts: Mapped[list[User]] = relationship(

@@ -63,17 +63,37 @@ def _check_unique_inn(inn: str, exclude_id: int | None = None) -> None:
                        code="duplicate_inn", field="inn", client_id=other.id)
 
 
+def _clean_low_balance(unit: str | None, value) -> tuple[str | None, int | None]:
+    """The client's low-hours threshold: none (office default), a percent of the grant (1–100) or
+    a number of hours (0–10000)."""
+    unit = unit or None
+    if unit is None:
+        return None, None
+    limits = {"percent": (1, 100), "hours": (0, 10_000)}
+    if unit not in limits:
+        raise ValidationFailed(_("Unknown threshold unit %(u)s.", u=unit), code="invalid_low_balance_unit",
+                               field="low_balance_unit")
+    low, high = limits[unit]
+    if value is None or isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationFailed(_("Enter a whole number from %(a)d to %(b)d.", a=low, b=high),
+                               code="invalid_low_balance_value", field="low_balance_value")
+    return unit, value
+
+
 def create_client(*, name: str, inn: str, country: str | None = None, timezone: str | None = None,
                   email: str | None = None, phone: str | None = None, notes: str | None = None,
-                  account_manager=None) -> Client:
+                  account_manager=None, low_balance_unit: str | None = None, low_balance_value: int | None = None
+                  ) -> Client:
     """Register a company; the tax id is validated and must be unique."""
+    low_balance_unit, low_balance_value = _clean_low_balance(low_balance_unit, low_balance_value)
     name = _clean_name(name)
     inn, country = validate_inn(inn, country)
     tz = _clean_timezone(timezone)
     _check_unique_inn(inn)
     client = Client(name=name, name_search=search_key(name), inn=inn, country=country, timezone=tz,
                     email=(email or None), phone=(phone or None), notes=(notes or None),
-                    account_manager=account_manager)
+                    account_manager=account_manager, low_balance_unit=low_balance_unit,
+                    low_balance_value=low_balance_value)
     db.session.add(client)
     db.session.flush()
     return client
@@ -81,8 +101,10 @@ def create_client(*, name: str, inn: str, country: str | None = None, timezone: 
 
 def update_client(client: Client, *, name: str, inn: str, country: str | None = None,
                   timezone: str | None = None, email: str | None = None, phone: str | None = None,
-                  notes: str | None = None, account_manager=None, active: bool = True) -> Client:
+                  notes: str | None = None, account_manager=None, active: bool = True,
+                  low_balance_unit: str | None = None, low_balance_value: int | None = None) -> Client:
     """Edit a company; the same checks as on creation."""
+    client.low_balance_unit, client.low_balance_value = _clean_low_balance(low_balance_unit, low_balance_value)
     name = _clean_name(name)
     inn, country = validate_inn(inn, country)
     tz = _clean_timezone(timezone)

@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.clients.models import Client
 from app.contracts.models import ClientBalance, Contract, HourLot, LedgerEntry, Service, TicketClose
 from app.extensions import db
 
@@ -49,6 +50,20 @@ class BalanceSummary:
     expires_at: datetime | None
     #: None, "low", "zero" or "negative"
     warning: str | None
+    #: usable minutes below this are "low" (the client's setting, else the office default)
+    threshold_minutes: int = 0
+
+
+def low_balance_threshold(client: Client | None, granted_minutes: int) -> int:
+    """Minutes below which a client's hours are low: its own setting (a percent of the contract's
+    grant, or a number of hours), else the office default — the larger of
+    HOURDESK_LOW_BALANCE_PERCENT of the grant and HOURDESK_LOW_BALANCE_MINUTES."""
+    if client is not None and client.low_balance_unit == "percent" and client.low_balance_value is not None:
+        return granted_minutes * client.low_balance_value // 100
+    if client is not None and client.low_balance_unit == "hours" and client.low_balance_value is not None:
+        return client.low_balance_value * 60
+    percent = current_app.config["HOURDESK_LOW_BALANCE_PERCENT"]
+    return max(current_app.config["HOURDESK_LOW_BALANCE_MINUTES"], granted_minutes * percent // 100)
 
 
 def balance_summary(client_id: int, now: datetime) -> BalanceSummary:
@@ -56,16 +71,14 @@ def balance_summary(client_id: int, now: datetime) -> BalanceSummary:
     available = available_minutes(client_id, now)
     contract = current_contract(client_id, now)
     grant = next((lot for lot in contract.lots if lot.source == "grant"), None) if contract else None
+    threshold = low_balance_threshold(db.session.get(Client, client_id), grant.granted_minutes if grant else 0)
     if balance < 0:
         warning = "negative"
     elif available <= 0:
         warning = "zero"
     else:
-        percent = current_app.config["HOURDESK_LOW_BALANCE_PERCENT"]
-        floor = current_app.config["HOURDESK_LOW_BALANCE_MINUTES"]
-        threshold = max(floor, (grant.granted_minutes * percent // 100) if grant else 0)
         warning = "low" if available < threshold else None
-    return BalanceSummary(balance, available, contract, grant.expires_at if grant else None, warning)
+    return BalanceSummary(balance, available, contract, grant.expires_at if grant else None, warning, threshold)
 
 
 def client_ledger(client_id: int, limit: int | None = None) -> list[LedgerEntry]:

@@ -5,6 +5,7 @@ the live-events layer delivers outbox rows to Socket.IO rooms afterwards. A rest
 and a process without a socket (the scheduler) can publish too.
 """
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import JSON, Index, String
@@ -35,6 +36,24 @@ class OutboxEvent(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+#: in-transaction subscribers: event name → functions called with the payload by `publish`
+_subscribers: dict[str, list[Callable[[dict], None]]] = {}
+
+
+def subscribe(event: str, fn: Callable[[dict], None]) -> None:
+    """Call `fn(payload)` whenever `event` is published, inside the publishing transaction.
+
+    This is how a capability reacts to another's changes without the other importing it (the
+    e-mail notices listen to ticket events). Whatever `fn` writes commits or rolls back with the
+    change; it must not send anything itself.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown event {event!r}")
+    handlers = _subscribers.setdefault(event, [])
+    if fn not in handlers:   # create_app runs more than once in tests
+        handlers.append(fn)
+
+
 def publish(event: str, payload: dict, rooms: list[str]) -> OutboxEvent:
     """Record an event to deliver after this transaction commits."""
     if event not in EVENTS:
@@ -42,4 +61,6 @@ def publish(event: str, payload: dict, rooms: list[str]) -> OutboxEvent:
     row = OutboxEvent(event=event, rooms=list(rooms), payload=payload)
     db.session.add(row)
     after_commit(db.session, published.set)
+    for fn in _subscribers.get(event, ()):
+        fn(payload)
     return row

@@ -11,20 +11,47 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 _KEY = "hourdesk_after_commit"
+_BEFORE_KEY = "hourdesk_before_commit"
+_ROLLBACK_KEY = "hourdesk_after_rollback"
 
 
-def after_commit(session: Session, fn: Callable[[], None]) -> None:
-    """Queue `fn` to run after `session` commits."""
+def _this_session(session: Session) -> Session:
     if hasattr(session, "registry"):  # a scoped_session: act on this thread's session
         session = session.registry()
     if not session.in_transaction():
         session.begin()  # tie the queue to a transaction, so a rollback() is sure to drop it
-    session.info.setdefault(_KEY, []).append(fn)
+    return session
+
+
+def after_commit(session: Session, fn: Callable[[], None]) -> None:
+    """Queue `fn` to run after `session` commits."""
+    _this_session(session).info.setdefault(_KEY, []).append(fn)
+
+
+def before_commit(session: Session, fn: Callable[[], None], key=None) -> None:
+    """Run `fn` once just before `session` commits, inside the transaction: for checks that must
+    see the transaction's final state (a balance after all of its entries). Whatever `fn` writes
+    commits with the rest. With `key`, a second call with the same key in one transaction is ignored."""
+    queue = _this_session(session).info.setdefault(_BEFORE_KEY, {})
+    queue.setdefault(key if key is not None else object(), fn)
+
+
+def after_rollback(session: Session, fn: Callable[[], None]) -> None:
+    """Run `fn` if the transaction rolls back (to undo what lives outside the database: a file)."""
+    _this_session(session).info.setdefault(_ROLLBACK_KEY, []).append(fn)
 
 
 def install(session_factory) -> None:
+    @event.listens_for(session_factory, "before_commit")
+    def _check(session):
+        # a check may queue another (rare): run until the queue stays empty
+        while queue := session.info.pop(_BEFORE_KEY, None):
+            for fn in queue.values():
+                fn()
+
     @event.listens_for(session_factory, "after_commit")
     def _run(session):
+        session.info.pop(_ROLLBACK_KEY, None)
         pending = session.info.pop(_KEY, [])
         for fn in pending:
             try:
@@ -36,3 +63,9 @@ def install(session_factory) -> None:
     @event.listens_for(session_factory, "after_soft_rollback")
     def _drop(session, previous_transaction):
         session.info.pop(_KEY, None)
+        session.info.pop(_BEFORE_KEY, None)
+        for fn in session.info.pop(_ROLLBACK_KEY, []):
+            try:
+                fn()
+            except Exception:
+                current_app.logger.exception("rollback clean-up failed")

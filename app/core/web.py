@@ -5,7 +5,7 @@ from functools import wraps
 import markdown as md
 import nh3
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -59,13 +59,17 @@ def init_app(app: Flask) -> None:
         flash(login_manager.login_message, "info")
         return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
-    for code in (400, 403, 404, 405, 429, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _html_error(code))
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["dt"] = lambda value, fmt="short": format_datetime(value, fmt) if value else "—"
     app.jinja_env.filters["hm"] = format_minutes
+    app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else "—"
+    app.jinja_env.filters["month_name"] = lambda value: format_date(value, "LLLL y")
+    # money as a plain amount with two decimals (contracts are in one currency, set by the office)
+    app.jinja_env.filters["money"] = lambda value: format_decimal(value or 0, "#,##0.00")
 
     @app.after_request
     def security_headers(response):
@@ -94,7 +98,7 @@ def _html_error(code: int):
         if request.path.startswith("/api/"):
             from app.api import error_response
             names = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                     429: "too_many_requests", 500: "internal_error"}
+                     413: "payload_too_large", 429: "too_many_requests", 500: "internal_error"}
             return error_response(code, names[code], getattr(error, "description", "") or names[code])
         if code == 500:
             db.session.rollback()

@@ -1,16 +1,242 @@
-"""Client contacts' part of Hourdesk. Only the company's own, public information."""
-from flask import Blueprint, render_template
-from flask_login import current_user
+"""Client contacts' part of Hourdesk: the company's own tickets and hours, nothing else.
 
-from app.core.web import roles_required
+Every object is looked up together with the contact's company, so another company's ticket is a
+404 whatever its id; internal notes and their files are never read here.
+"""
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.contracts import operations as ledger_ops
+from app.contracts.forms import BILLING_LABELS
+from app.core.errors import DomainError
+from app.core.types import utcnow
+from app.core.web import format_minutes, roles_required
 from app.extensions import db
-from app.tickets.queries import ticket_list_query
+from app.portal import queries
+from app.portal.forms import ConfirmForm, PortalCommentForm, PortalTicketForm, RatingForm, ReopenForm
+from app.tickets import attachments as attachment_store
+from app.tickets import operations
+from app.tickets.models import Attachment, Comment, Ticket
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
 
+contact_required = roles_required("client")
+#: the portal's ticket filters: what a client asks ("what is still going on?", "everything")
+TICKET_FILTERS = ("open", "closed", "all")
+
+
+@bp.record_once
+def _portal_globals(state):
+    state.app.jinja_env.globals.update(BILLING_LABELS=BILLING_LABELS, allowed_types=attachment_store.allowed_extensions())
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(current_user.client.timezone)
+
+
+def _client_id() -> int:
+    return current_user.client_id
+
+
+def _ticket(ticket_id: int) -> Ticket:
+    return queries.client_ticket(_client_id(), ticket_id) or abort(404)
+
+
+def suggested_due(earliest: datetime) -> datetime:
+    """The date to offer instead of a too-early one: the earliest acceptable, a few minutes on (the
+    deadline moves with the clock while the client reads the message) and rounded up to a quarter
+    hour, as people would write it."""
+    later = earliest + timedelta(minutes=5)
+    quarter = 15 * 60
+    seconds = later.timestamp()
+    return datetime.fromtimestamp(-(-seconds // quarter) * quarter, later.tzinfo)
+
+
+def _files(field) -> list[tuple[str, object]]:
+    """(name, stream) of the files actually chosen (an empty file input sends one nameless part)."""
+    return [(f.filename, f.stream) for f in (field.data or []) if getattr(f, "filename", "")]
+
 
 @bp.get("/")
-@roles_required("client")
+@contact_required
 def index():
-    tickets = db.session.scalars(ticket_list_query(client_id=current_user.client_id).limit(50)).all()
-    return render_template("portal/index.html", tickets=tickets, client=current_user.client)
+    board = queries.dashboard(_client_id(), utcnow(), _tz())
+    return render_template("portal/index.html", board=board, client=current_user.client)
+
+
+@bp.get("/hours")
+@contact_required
+def hours():
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, has_more = queries.hours_history(_client_id(), page)
+    return render_template("portal/hours.html", rows=rows, page=page, has_more=has_more, client=current_user.client)
+
+
+@bp.get("/work")
+@contact_required
+def work():
+    tz = _tz()
+    today = utcnow().astimezone(tz).date()
+    try:
+        month = date.fromisoformat(request.args.get("month", "") + "-01") if request.args.get("month") else today
+    except ValueError:
+        abort(404)
+    first = month.replace(day=1)
+    following = (first.replace(day=28) + (date(2000, 1, 31) - date(2000, 1, 1))).replace(day=1)
+    previous = (first - (date(2000, 1, 2) - date(2000, 1, 1))).replace(day=1)
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, totals, has_more = queries.work_in_month(
+        _client_id(), datetime.combine(first, time(), tz), datetime.combine(following, time(), tz), page)
+    return render_template("portal/work.html", rows=rows, totals=totals, month=first, previous=previous,
+                           following=following if following <= today else None, page=page, has_more=has_more,
+                           line_amount=queries.line_amount, client=current_user.client)
+
+
+@bp.get("/tickets")
+@contact_required
+def tickets():
+    which = request.args.get("show") if request.args.get("show") in TICKET_FILTERS else "open"
+    query = select(Ticket).where(Ticket.client_id == _client_id())
+    if which == "open":
+        query = query.where(Ticket.status.in_(queries.OPEN_STATUSES))
+    elif which == "closed":
+        query = query.where(Ticket.status.in_(("closed", "cancelled")))
+    page = db.paginate(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()), per_page=queries.PER_PAGE,
+                       error_out=False)
+    return render_template("portal/tickets.html", page=page, which=which, client=current_user.client)
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@contact_required
+def new_ticket():
+    form = PortalTicketForm()
+    earliest = None
+    if form.validate_on_submit():
+        tz = _tz()
+        desired = form.desired_due_at.data.replace(tzinfo=tz) if form.desired_due_at.data else None
+        try:
+            ticket = operations.create_ticket(
+                current_user, current_user.client, subject=form.subject.data, description=form.description.data or "",
+                priority=form.priority.data, channel="portal", requester=current_user, desired_due_at=desired,
+                files=_files(form.attachments))
+            db.session.commit()
+            flash(_("Ticket %(n)s registered. We will keep you informed by e-mail.", n=ticket.number), "success")
+            return redirect(url_for("portal.ticket", ticket_id=ticket.id))
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.code == "unrealistic_due_date":
+                earliest = suggested_due(exc.extra["earliest"]).astimezone(tz)
+                form.desired_due_at.errors.append(
+                    _("That is too early for this priority. The earliest we can promise is %(when)s.",
+                      when=format_datetime(earliest, "d MMMM y, HH:mm")))
+            else:
+                getattr(form, exc.field or "subject", form.subject).errors.append(exc.message)
+    return render_template("portal/new_ticket.html", form=form, earliest=earliest,
+                           client=current_user.client), 422 if form.errors else 200
+
+
+def _render_ticket(ticket: Ticket, *, comment_form=None, reopen_form=None, rating_form=None, status=200):
+    comments = db.session.scalars(select(Comment).where(Comment.ticket_id == ticket.id, Comment.public.is_(True))
+                                  .order_by(Comment.id)).all()
+    files = db.session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id,
+                                                        Attachment.public.is_(True)).order_by(Attachment.id)).all()
+    lines = ledger_ops.ticket_lines(ticket.id) if ticket.status in ("resolved", "closed") else []
+    return render_template(
+        "portal/ticket.html", ticket=ticket, comments=comments,
+        ticket_files=[f for f in files if f.comment_id is None],
+        comment_files={cid: [f for f in files if f.comment_id == cid] for cid in {f.comment_id for f in files}},
+        lines=lines, comment_form=comment_form or PortalCommentForm(formdata=None),
+        reopen_form=reopen_form or ReopenForm(formdata=None), confirm_form=ConfirmForm(formdata=None),
+        rating_form=rating_form or RatingForm(formdata=None), client=current_user.client), status
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@contact_required
+def ticket(ticket_id: int):
+    return _render_ticket(_ticket(ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/comments")
+@contact_required
+def comment(ticket_id: int):
+    ticket = _ticket(ticket_id)
+    form = PortalCommentForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_comment(ticket, current_user, form.body.data, files=_files(form.attachments))
+            db.session.commit()
+            return redirect(url_for("portal.ticket", ticket_id=ticket.id) + "#comments")
+        except DomainError as exc:
+            db.session.rollback()
+            (form.attachments if exc.field == "attachments" else form.body).errors.append(exc.message)
+    return _render_ticket(ticket, comment_form=form, status=422)
+
+
+@bp.post("/tickets/<int:ticket_id>/confirm")
+@contact_required
+def confirm(ticket_id: int):
+    ticket = _ticket(ticket_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        operations.set_status(ticket, current_user, "closed")
+        close = ledger_ops.active_close(ticket.id)
+        db.session.commit()
+        flash(_("Thank you! The ticket is closed; %(d)s of your hours were used.",
+                d=format_minutes(close.debited_minutes if close else 0)), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _render_ticket(ticket, status=exc.status)
+    return redirect(url_for("portal.ticket", ticket_id=ticket.id))
+
+
+@bp.post("/tickets/<int:ticket_id>/reopen")
+@contact_required
+def reopen(ticket_id: int):
+    ticket = _ticket(ticket_id)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            operations.set_status(ticket, current_user, "in_progress", reason=form.reason.data)
+            db.session.commit()
+            flash(_("The ticket is reopened; the engineers see your reason."), "success")
+            return redirect(url_for("portal.ticket", ticket_id=ticket.id))
+        except DomainError as exc:
+            db.session.rollback()
+            form.reason.errors.append(exc.message)
+    return _render_ticket(ticket, reopen_form=form, status=409 if form.reason.data else 422)
+
+
+@bp.post("/tickets/<int:ticket_id>/rating")
+@contact_required
+def rate(ticket_id: int):
+    ticket = _ticket(ticket_id)
+    form = RatingForm()
+    if form.validate_on_submit():
+        try:
+            operations.rate_ticket(ticket, current_user, rating=form.rating.data, comment=form.comment.data or "")
+            db.session.commit()
+            flash(_("Thank you for your rating."), "success")
+            return redirect(url_for("portal.ticket", ticket_id=ticket.id))
+        except DomainError as exc:
+            db.session.rollback()
+            form.rating.errors.append(exc.message)
+            return _render_ticket(ticket, rating_form=form, status=exc.status)
+    return _render_ticket(ticket, rating_form=form, status=422)
+
+
+@bp.get("/tickets/<int:ticket_id>/files/<int:attachment_id>")
+@contact_required
+def attachment(ticket_id: int, attachment_id: int):
+    ticket = _ticket(ticket_id)
+    found = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id, Attachment.ticket_id == ticket.id,
+                                                       Attachment.public.is_(True)))
+    return attachment_store.send(found or abort(404))
+

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, HiddenField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.tickets.lifecycle import CHANNELS, PRIORITIES
@@ -40,6 +40,7 @@ class StatusForm(FlaskForm):
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=20000)])
     visibility = HiddenField(default="public")
+    attachments = MultipleFileField(_l("Files"))
 
 #: how the history names each audited field
 FIELD_LABELS = {"created": _l("registered"), "status": _l("status"), "priority": _l("priority"),
@@ -48,4 +49,6 @@ FIELD_LABELS = {"created": _l("registered"), "status": _l("status"), "priority":
                 "first_response_at": _l("first response"), "resolved_at": _l("resolved"),
                 "closed_at": _l("closed"), "cancelled_at": _l("cancelled"), "line_added": _l("work logged"),
                 "line_removed": _l("work removed"), "line_minutes": _l("work minutes"),
-                "line_billing": _l("billing overridden"), "debited": _l("debited"), "reversed": _l("debit reversed")}
+                "line_billing": _l("billing overridden"), "debited": _l("debited"), "reversed": _l("debit reversed"),
+                "attachments": _l("files attached"), "csat": _l("client's rating"),
+                "auto_closed": _l("closed automatically")}

@@ -36,6 +36,8 @@ class Ticket(db.Model):
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_client_created_at", "client_id", "created_at"),
         Index("ix_tickets_status_resolution_due", "status", "resolution_due_at"),
+        # the portal: one company's open tickets, newest first
+        Index("ix_tickets_client_status_created", "client_id", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +85,9 @@ class Ticket(db.Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     comments: Mapped[list[Comment]] = relationship(back_populates="ticket", order_by="Comment.id")
     changes: Mapped[list[TicketChange]] = relationship(back_populates="ticket", order_by="TicketChange.id")
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="ticket", order_by="Attachment.id",
+                                                         viewonly=True)
+    rating: Mapped[TicketRating | None] = relationship(viewonly=True)
 
     @property
     def number(self) -> str:
@@ -133,6 +138,55 @@ class Comment(db.Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="comments")
     author: Mapped[User | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="comment", order_by="Attachment.id",
+                                                         viewonly=True)
+
+
+class Attachment(db.Model):
+    """A file added to a ticket (with its description or a comment). The bytes live on disk under
+    `HOURDESK_ATTACHMENT_DIR`, named by `storage_key`; the row says who may see them: a file on an
+    internal note is staff-only, like the note."""
+
+    __tablename__ = "ticket_attachments"
+    __table_args__ = (
+        Index("ix_ticket_attachments_ticket", "ticket_id", "id"),
+        Index("ix_ticket_attachments_comment", "comment_id"),
+        CheckConstraint("size_bytes > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    #: visible to the client's contacts (False: attached to an internal note)
+    public: Mapped[bool] = mapped_column(default=True)
+    #: the name the uploader's file had (sanitised); shown and offered on download
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: the file's name in the attachment store (random; never derived from user input)
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+    comment: Mapped[Comment | None] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class TicketRating(db.Model):
+    """The client's satisfaction rating (CSAT) of a closed ticket: 1–5 and an optional comment."""
+
+    __tablename__ = "ticket_ratings"
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    rating: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    rated_by: Mapped[User | None] = relationship()
 
 
 class TicketChange(db.Model):

@@ -7,8 +7,9 @@ reopening of a closed ticket through the ledger (`close_ticket`, `reopen_ticket`
 never commit; the caller commits once. (On SQLite, write requests begin with the write lock —
 `app.core.db_setup.init_request_transactions`; jobs and scripts use `serialized_writes`.)
 """
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -26,7 +27,10 @@ from app.core.text import fold
 from app.core.types import utcnow
 from app.extensions import db
 from app.tickets.lifecycle import CHANNELS, PRIORITIES, REOPENINGS, allowed_targets, can_transition
-from app.tickets.models import PRIORITY_RANK, Comment, Ticket, TicketChange, TicketSlaEvent
+from app.core.db_setup import serialized_writes
+from app.core.uow import after_rollback
+from app.tickets import attachments as attachment_store
+from app.tickets.models import PRIORITY_RANK, Attachment, Comment, Ticket, TicketChange, TicketRating, TicketSlaEvent
 
 SUBJECT_MAX = 255
 DESCRIPTION_MAX = 20_000
@@ -73,12 +77,16 @@ def _check_due(due: datetime | None) -> None:
 def create_ticket(actor: User, client: Client, *, subject: str, description: str = "",
                   priority: str = "normal", channel: str = "phone", requester: User | None = None,
                   assignee: User | None = None, resolution_due_at: datetime | None = None,
-                  desired_due_at: datetime | None = None) -> Ticket:
-    """Register a ticket in status `open` and record its creation in the history."""
+                  desired_due_at: datetime | None = None, files=()) -> Ticket:
+    """Register a ticket in status `open` and record its creation in the history. `files`:
+    (name, stream) pairs attached to it."""
     if client is None or not client.active:
         raise ValidationFailed(_("Choose an active client."), code="invalid_client", field="client_id")
     if actor.role == "client" and actor.client_id != client.id:
         raise Forbidden(_("Contacts register tickets for their own company only."))
+    _check_file_count(files)
+    for name, _stream in files:   # refuse a bad file before anything is written
+        attachment_store.check_name(name)
     if requester is not None and requester.client_id != client.id:
         raise ValidationFailed(_("The requester is not a contact of this client."), code="invalid_requester", field="requester_id")
     _check_assignee(assignee)
@@ -114,6 +122,7 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
     db.session.add(ticket)
     db.session.flush()
     _record(ticket, actor, "created", None, ticket.status)
+    add_attachments(ticket, actor, files)
     schedule_sla(ticket)
     _publish_ticket("ticket.created", ticket)
     announcements.announce(ticket, now)
@@ -131,6 +140,8 @@ def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, _le
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"update_ticket cannot change {sorted(unknown)}")
+    if actor is not None and actor.role == "client" and set(changes) - {"status"}:
+        raise Forbidden(_("Contacts cannot change a ticket's fields; write a comment instead."))
     written: list[TicketChange] = []
     now = utcnow()
 
@@ -263,10 +274,29 @@ def _apply_sla(ticket: Ticket, actor: User, *, response_too: bool = False) -> li
     return written
 
 
-def set_status(ticket: Ticket, actor: User, target: str, *, reason: str | None = None,
+def _check_contact_may_move(ticket: Ticket, actor: User | None, target: str) -> None:
+    """A client contact confirms a resolved ticket of its own company (→ closed) or reopens a
+    resolved or closed one; every other status change is the staff's."""
+    if actor is None or actor.role != "client":
+        return
+    if actor.client_id != ticket.client_id:
+        raise Forbidden(_("Contacts act on their own company's tickets only."))
+    if target == "closed":
+        if ticket.status != "resolved":
+            raise Conflict(_("Only a resolved ticket can be confirmed."), code="not_resolved", field="status")
+    elif target == "in_progress":
+        if ticket.status not in ("resolved", "closed"):
+            raise Conflict(_("Only a resolved or closed ticket can be reopened."), code="invalid_transition",
+                           field="status", allowed=[])
+    else:
+        raise Forbidden(_("Contacts may confirm or reopen resolved tickets only."))
+
+
+def set_status(ticket: Ticket, actor: User | None, target: str, *, reason: str | None = None,
                now: datetime | None = None) -> list[TicketChange]:
     """Move a ticket to `target`. Closing debits the ledger; reopening a closed ticket reverses
-    its close."""
+    its close. A client contact may only confirm or reopen (`_check_contact_may_move`)."""
+    _check_contact_may_move(ticket, actor, target)
     if target == "closed":
         close_ticket(ticket, actor, now=now)
         return []
@@ -352,12 +382,13 @@ def override_line_billing(ticket: Ticket, actor: User, line: SpecLine, *, billin
         _record(ticket, actor, "line_billing", f"{line.service.code}: {old}", f"{line.service.code}: {billing}", reason)
 
 
-def add_comment(ticket: Ticket, actor: User, body: str, *, public: bool = True) -> Comment:
-    """Add a comment. A contact's comment is always public; the first public staff reply is the
-    ticket's first response."""
+def add_comment(ticket: Ticket, actor: User, body: str, *, public: bool = True, files=()) -> Comment:
+    """Add a comment, with attachments (`files`: (name, stream) pairs). A contact's comment is
+    always public; the first public staff reply is the ticket's first response."""
     body = _clean_text(body, COMMENT_MAX, "body")
     if not body:
         raise ValidationFailed(_("The comment is empty."), code="body_required", field="body")
+    _check_file_count(files)
     if actor.role == "client":
         if actor.client_id != ticket.client_id:
             raise Forbidden(_("Contacts comment on their own company's tickets only."))
@@ -372,8 +403,105 @@ def add_comment(ticket: Ticket, actor: User, body: str, *, public: bool = True) 
             ["staff", f"client:{ticket.client_id}"] if public else ["staff"])
     if public and actor.is_staff and ticket.first_response_at is None:
         _set(ticket, actor, "first_response_at", utcnow())
+    add_attachments(ticket, actor, files, comment=comment)
     db.session.flush()
     return comment
+
+
+def _check_file_count(files) -> None:
+    limit = current_app.config["HOURDESK_ATTACHMENTS_PER_UPLOAD"]
+    if len(files) > limit:
+        raise ValidationFailed(_("At most %(n)d files at once.", n=limit), code="too_many_attachments",
+                               field="attachments")
+
+
+def add_attachments(ticket: Ticket, actor: User, files, *, comment: Comment | None = None) -> list[Attachment]:
+    """Keep uploaded files (`files`: (name, stream) pairs) with the ticket or one of its comments.
+    Every name is checked before any file is stored; a refused file or a rolled-back transaction
+    leaves nothing on disk. A file on an internal note is as internal as the note."""
+    if actor.role == "client" and actor.client_id != ticket.client_id:
+        raise Forbidden(_("Contacts attach files to their own company's tickets only."))
+    _check_file_count(files)
+    for name, _stream in files:
+        attachment_store.check_name(name)
+    kept: list[Attachment] = []
+    try:
+        for name, stream in files:
+            stored = attachment_store.store(name, stream)
+            after_rollback(db.session, lambda key=stored.storage_key: attachment_store.remove(key))
+            attachment = Attachment(ticket_id=ticket.id, comment_id=comment.id if comment else None,
+                                    public=comment.public if comment else True, filename=stored.filename,
+                                    content_type=stored.content_type, size_bytes=stored.size_bytes,
+                                    sha256=stored.sha256, storage_key=stored.storage_key, uploaded_by_id=actor.id)
+            db.session.add(attachment)
+            kept.append(attachment)
+    except ValidationFailed:
+        for attachment in kept:   # the files stored before the refused one
+            attachment_store.remove(attachment.storage_key)
+            db.session.expunge(attachment)
+        raise
+    if kept:
+        _record(ticket, actor, "attachments", None, ", ".join(a.filename for a in kept))
+        db.session.flush()
+    return kept
+
+
+RATING_COMMENT_MAX = 2000
+
+
+def rate_ticket(ticket: Ticket, actor: User, *, rating, comment: str = "") -> TicketRating:
+    """The requester's company rates a closed ticket (CSAT 1–5, optional comment). Rating again
+    replaces the earlier rating; both are in the history."""
+    if actor.role != "client" or actor.client_id != ticket.client_id:
+        raise Forbidden(_("Only the client's contacts rate its tickets."))
+    if ticket.status != "closed":
+        raise Conflict(_("A ticket can be rated once it is closed."), code="not_closed", field="status")
+    text = str(rating).strip() if rating is not None and not isinstance(rating, bool) else ""
+    value = int(text) if text.isdigit() else 0
+    if not 1 <= value <= 5:
+        raise ValidationFailed(_("Choose a rating from 1 to 5."), code="invalid_rating", field="rating")
+    comment = _clean_text(comment, RATING_COMMENT_MAX, "comment")
+    record = db.session.get(TicketRating, ticket.id)
+    old = f"{record.rating}" if record else None
+    if record is None:
+        record = TicketRating(ticket_id=ticket.id, rating=value, comment=comment, rated_by_id=actor.id)
+        db.session.add(record)
+    else:
+        record.rating, record.comment, record.rated_by_id, record.rated_at = value, comment, actor.id, utcnow()
+    _record(ticket, actor, "csat", old, f"{value}", comment or None)
+    ticket.updated_at = utcnow()
+    db.session.flush()
+    _publish_ticket("ticket.updated", ticket, changed=["csat"])
+    return record
+
+
+def auto_close_resolved(now: datetime) -> list[int]:
+    """Close tickets left resolved for HOURDESK_AUTO_CLOSE_DAYS without the client's answer (the
+    life cycle's "auto after N days"). Each close is its own transaction; a close the contract
+    blocks (not enough hours) stays resolved for the staff to decide. Returns the closed ids."""
+    days = current_app.config["HOURDESK_AUTO_CLOSE_DAYS"]
+    if days <= 0:
+        return []
+    cutoff = now - timedelta(days=days)
+    ids = list(db.session.scalars(select(Ticket.id).where(Ticket.status == "resolved", Ticket.resolved_at <= cutoff)
+                                  .order_by(Ticket.id)))
+    db.session.commit()
+    closed = []
+    for ticket_id in ids:
+        with serialized_writes(db.session):
+            ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
+            if ticket is None or ticket.status != "resolved":
+                db.session.rollback()
+                continue
+            try:
+                close_ticket(ticket, None, now=now)
+            except Conflict:
+                db.session.rollback()
+                continue
+            _record(ticket, None, "auto_closed", None, f"{days} d")
+            db.session.commit()
+            closed.append(ticket_id)
+    return closed
 
 
 def _set(ticket: Ticket, actor: User, field: str, value) -> list[TicketChange]:

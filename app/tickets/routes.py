@@ -21,7 +21,8 @@ from app.tickets import operations, queries
 from app.tickets.forms import (CHANNEL_LABELS, FIELD_LABELS, PRIORITY_LABELS, STATUS_ACTIONS, STATUS_LABELS, CommentForm,
                                StatusForm, TicketEditForm, TicketForm)
 from app.tickets.lifecycle import PRIORITIES, REOPENINGS, STATUSES, allowed_targets
-from app.tickets.models import Ticket
+from app.tickets import attachments as attachment_store
+from app.tickets.models import Attachment, Ticket
 
 bp = Blueprint("tickets", __name__, template_folder="templates")
 _FORMDATA = object()  # "read the request's form" (the default), as opposed to an empty form
@@ -346,10 +347,21 @@ def add_comment(ticket_id: int):
     form = CommentForm()
     if form.validate_on_submit():
         try:
-            operations.add_comment(ticket, current_user, form.body.data, public=form.visibility.data != "internal")
+            files = [(f.filename, f.stream) for f in (form.attachments.data or []) if getattr(f, "filename", "")]
+            operations.add_comment(ticket, current_user, form.body.data, public=form.visibility.data != "internal",
+                                   files=files)
             db.session.commit()
             return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#comments")
         except DomainError as exc:
             db.session.rollback()
-            form.body.errors.append(exc.message)
+            (form.attachments if exc.field == "attachments" else form.body).errors.append(exc.message)
     return _render_detail(ticket, comment_form=form, status=422)
+
+
+@bp.get("/tickets/<int:ticket_id>/files/<int:attachment_id>")
+@staff_required
+def attachment(ticket_id: int, attachment_id: int):
+    found = db.session.get(Attachment, attachment_id)
+    if found is None or found.ticket_id != ticket_id:
+        abort(404)
+    return attachment_store.send(found)

@@ -1,0 +1,40 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.types import UTCDateTime, utcnow
+from app.extensions import db
+
+MAIL_STATUSES = ("pending", "sent", "failed")
+
+
+class MailMessage(db.Model):
+    """An e-mail waiting to be sent, or the record of one that was.
+
+    Rows are written in the same transaction as the change they tell about and sent afterwards by
+    the scheduler's mail job, with retries: an SMTP outage delays mail but loses none. The text is
+    rendered when the row is written, in the recipient's language, so sending needs no templates.
+    """
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        # the mail job reads only what is due: pending rows by next attempt
+        Index("ix_mail_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    #: what the message is about, for "at most once" notices (e.g. "lot-expiry:12:ann@x.ru");
+    #: NULL for messages that may repeat (each comment is its own message)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,171 @@
+"""E-mail notices: what to tell whom. Each notice is a row in the mail outbox, written in the
+transaction of the change it tells about (`app.notifications.delivery` sends it after commit).
+
+Ticket notices go to the ticket's requester: registered, an engineer's public reply, resolved.
+Hours notices go to the company (its active contacts and its e-mail) and its account manager:
+usable hours fell below the client's threshold, or a lot with minutes left expires soon.
+The functions here subscribe to domain events (`app.core.events.subscribe`), so ticket and ledger
+code does not know e-mail exists.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import exists, select
+
+from app.auth.models import User
+from app.clients.models import Client
+from app.contracts import queries as contract_queries
+from app.contracts.models import HourLot
+from app.core.events import subscribe
+from app.core.types import utcnow
+from app.core.uow import before_commit
+from app.core.web import format_minutes
+from app.extensions import db
+from app.notifications.models import MailMessage
+from app.tickets.models import Comment, Ticket
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    locale: str
+    timezone: str
+    #: staff get links to the staff pages, contacts to the portal
+    staff: bool = False
+
+
+def queue_mail(recipient: Recipient, template: str, *, dedupe_key: str | None = None, **context) -> MailMessage | None:
+    """Render `mail/<template>.txt` in the recipient's language and queue it. The template's first
+    line is the subject. With `dedupe_key`, a message with that key queued before means: skip."""
+    if dedupe_key is not None and db.session.scalar(select(exists().where(MailMessage.dedupe_key == dedupe_key))):
+        return None
+    with force_locale(recipient.locale):
+        text = render_template(f"mail/{template}.txt", recipient=recipient, link=_link,
+                               when=lambda value: _when(value, recipient), hm=format_minutes, **context)
+    subject, _, body = text.strip().partition("\n")
+    message = MailMessage(recipient=recipient.email, subject=subject.strip()[:255], body=body.strip() + "\n",
+                          dedupe_key=dedupe_key, next_attempt_at=utcnow())
+    db.session.add(message)
+    return message
+
+
+def _link(endpoint: str, **values) -> str:
+    """An absolute link for a message (no request here to take the host from)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["HOURDESK_BASE_URL"].rstrip("/") + path
+
+
+def _when(value: datetime | None, recipient: Recipient) -> str:
+    if value is None:
+        return "—"
+    return format_datetime(value, "d MMM y, HH:mm zzz", tzinfo=ZoneInfo(recipient.timezone), locale=recipient.locale)
+
+
+def _contact(user: User | None) -> Recipient | None:
+    if user is None or not user.active or not user.email:
+        return None
+    timezone = user.client.timezone if user.client is not None else current_app.config["HOURDESK_OFFICE_TIMEZONE"]
+    return Recipient(user.email, user.locale, timezone, staff=user.is_staff)
+
+
+def company_recipients(client: Client) -> list[Recipient]:
+    """The company's active contacts and its general address, then its account manager; each
+    address once."""
+    found: dict[str, Recipient] = {}
+    for user in client.contacts:
+        if (r := _contact(user)) is not None:
+            found.setdefault(r.email.lower(), r)
+    if client.email:
+        found.setdefault(client.email.lower(), Recipient(client.email, current_app.config["BABEL_DEFAULT_LOCALE"],
+                                                         client.timezone))
+    manager = _contact(client.account_manager)
+    if manager is not None:
+        found.setdefault(manager.email.lower(), manager)
+    return list(found.values())
+
+
+# --- ticket notices ------------------------------------------------------------------------------
+
+def _requester(ticket: Ticket) -> Recipient | None:
+    recipient = _contact(ticket.requester)
+    return recipient if recipient is not None and not recipient.staff else None
+
+
+def on_ticket_created(payload: dict) -> None:
+    ticket = db.session.get(Ticket, payload["ticket_id"])
+    if ticket is not None and (recipient := _requester(ticket)) is not None:
+        queue_mail(recipient, "ticket_created", ticket=ticket)
+
+
+def on_ticket_comment(payload: dict) -> None:
+    if not payload.get("public"):
+        return   # internal notes never leave the staff
+    comment = db.session.get(Comment, payload["comment_id"])
+    if comment is None or comment.author is None or not comment.author.is_staff:
+        return
+    if (recipient := _requester(comment.ticket)) is not None:
+        queue_mail(recipient, "ticket_reply", ticket=comment.ticket, comment=comment)
+
+
+def on_ticket_updated(payload: dict) -> None:
+    if "status" not in payload.get("changed", ()) or payload.get("status") != "resolved":
+        return
+    ticket = db.session.get(Ticket, payload["ticket_id"])
+    if ticket is not None and (recipient := _requester(ticket)) is not None:
+        queue_mail(recipient, "ticket_resolved", ticket=ticket,
+                   auto_close_days=current_app.config["HOURDESK_AUTO_CLOSE_DAYS"])
+
+
+# --- hours notices -------------------------------------------------------------------------------
+
+def on_balance_changed(payload: dict) -> None:
+    client_id = payload["client_id"]
+    # decide on the balance the whole transaction leaves, not the one after its first entry
+    before_commit(db.session, lambda: check_low_balance(client_id, utcnow()), key=("low-balance", client_id))
+
+
+def check_low_balance(client_id: int, now: datetime) -> MailMessage | None:
+    """Tell the company and its account manager once when usable hours fall below the client's
+    threshold; re-arm when they are above it again (a top-up, a reversal, a new contract)."""
+    client = db.session.get(Client, client_id)
+    summary = contract_queries.balance_summary(client_id, now)
+    if client is None or summary.contract is None:
+        return None
+    if summary.available_minutes >= summary.threshold_minutes:
+        client.low_balance_alerted_at = None
+        return None
+    if client.low_balance_alerted_at is not None:
+        return None
+    client.low_balance_alerted_at = now
+    first = None
+    for recipient in company_recipients(client):
+        message = queue_mail(recipient, "low_balance", client=client, summary=summary)
+        first = first or message
+    return first
+
+
+def notify_expiring_lots(now: datetime) -> int:
+    """Queue one notice per lot and address for lots with minutes left that expire within
+    HOURDESK_EXPIRY_NOTICE_DAYS. Safe to run any number of times: each notice goes out once."""
+    horizon = now + timedelta(days=current_app.config["HOURDESK_EXPIRY_NOTICE_DAYS"])
+    lots = db.session.scalars(select(HourLot).where(HourLot.expires_at > now, HourLot.expires_at <= horizon,
+                                                    HourLot.remaining_minutes > 0).order_by(HourLot.id))
+    queued = 0
+    for lot in lots:
+        client = db.session.get(Client, lot.client_id)
+        for recipient in company_recipients(client):
+            if queue_mail(recipient, "hours_expiring", dedupe_key=f"lot-expiry:{lot.id}:{recipient.email.lower()}",
+                          client=client, lot=lot):
+                queued += 1
+    return queued
+
+
+def init_app(app) -> None:
+    subscribe("ticket.created", on_ticket_created)
+    subscribe("ticket.comment", on_ticket_comment)
+    subscribe("ticket.updated", on_ticket_updated)
+    subscribe("balance.changed", on_balance_changed)
