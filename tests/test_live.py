@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,8 @@ from flask_migrate import upgrade
 from app import create_app
 from app.auth.operations import create_user, issue_token
 from app.clients.operations import create_client
+from app.contracts.operations import create_contract
+from app.sla.operations import create_calendar, create_policy
 from app.extensions import db
 from config import TestingConfig
 from tests.conftest import MIGRATIONS
@@ -45,6 +49,13 @@ def live_db(tmp_path_factory):
                  "contact_b": create_user("b@beta.example", role="client", password="long-enough", client=b)}
         for name, user in users.items():
             tokens[name] = issue_token(user, "test")[1]
+        # company A works under a contract with an SLA policy (round the clock, normal: 8 hours)
+        calendar = create_calendar(name="24/7", timezone="Europe/Moscow", always_open=True)
+        policy = create_policy(name="Стандарт", calendar=calendar, targets={
+            p: {"response_minutes": 60, "resolution_minutes": r}
+            for p, r in (("low", 2400), ("normal", 480), ("high", 240), ("critical", 120))})
+        create_contract(a, number="A-1", starts_on=date.today(), months=12, hours_per_month=10,
+                        sla_policy_id=policy.id)
         ids = {"a": a.id, "b": b.id}
         db.session.commit()
         db.engine.dispose()
@@ -177,6 +188,41 @@ def test_the_ticket_list_updates_without_a_reload(server):
         _api(server, "staff", "POST", "/tickets", json={"client_id": server["clients"]["b"],
                                                         "subject": "Пришло без перезагрузки"})
         page.locator("#tickets tbody tr", has_text="Пришло без перезагрузки").wait_for()
+
+
+@pytest.mark.browser
+def test_a_contact_registers_a_ticket_with_a_realistic_due_date_and_the_desk_sees_it(server):
+    """In the portal a too-early due date is refused with the earliest acceptable one; the contact
+    takes it, registers the ticket, and the engineer's open list (another browser) shows it live."""
+    with engineer_in_chromium(server) as desk:
+        desk.goto(server["base"] + "/tickets/?status=open")
+        desk.wait_for_function("window.io !== undefined")
+        desk.wait_for_timeout(500)      # the socket connects
+        contact_context = desk.context.browser.new_context()
+        portal = contact_context.new_page()
+        portal.set_default_timeout(10_000)
+        portal.goto(server["base"] + "/login")
+        portal.fill("#email", "a@alpha.example")
+        portal.fill("#password", "long-enough")
+        portal.click("button[type=submit]")
+        portal.wait_for_url(server["base"] + "/portal/")
+        portal.click("a[href='/portal/tickets/new']")
+        portal.fill("#subject", "Сервер 1С не отвечает")
+        portal.fill("#description", "С 9 утра никто не может войти")
+        too_early = datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(hours=1)
+        portal.fill("#desired_due_at", too_early.strftime("%Y-%m-%dT%H:%M"))
+        portal.click("#new-ticket button[type=submit]")
+        error = portal.locator(".invalid-feedback").inner_text()
+        assert "Самый ранний срок" in error     # the contact reads Russian
+        offered = portal.locator("#use-earliest").get_attribute("data-value")
+        assert datetime.strptime(offered, "%Y-%m-%dT%H:%M") >= (too_early + timedelta(hours=7)).replace(tzinfo=None)
+        portal.click("#use-earliest")
+        assert portal.input_value("#desired_due_at") == offered
+        portal.click("#new-ticket button[type=submit]")
+        portal.wait_for_url(lambda url: "/portal/tickets/" in url and url.rstrip("/").split("/")[-1].isdigit())
+        assert "Сервер 1С не отвечает" in portal.content()
+        desk.locator("#tickets tbody tr", has_text="Сервер 1С не отвечает").wait_for()
+        contact_context.close()
 
 
 def test_writes_never_fail_while_events_are_delivered(server):

@@ -431,3 +431,55 @@ def test_contacts_cannot_open_staff_pages(portal, client, login, make):
     for url in ("/tickets/", f"/tickets/{ticket.id}", "/clients/", f"/clients/{portal.a.client.id}",
                 f"/clients/{portal.a.client.id}/ledger", "/services/", "/sla/", "/speaker", "/admin/mail/"):
         assert client.get(url).status_code == 403, url
+
+
+def test_a_resolved_ticket_nobody_answers_closes_itself_after_the_configured_days(portal, db, make, app, monkeypatch):
+    from app.tickets.operations import auto_close_resolved
+    monkeypatch.setitem(app.config, "HOURDESK_AUTO_CLOSE_DAYS", 7)
+    old = _resolved(portal, portal.a, make, db, minutes=20, subject="Давно решена")
+    fresh = _resolved(portal, portal.a, make, db, minutes=20, subject="Только что решена")
+    now = utcnow()
+    assert auto_close_resolved(now + timedelta(days=6, hours=23)) == []
+    old.resolved_at = now - timedelta(days=8)
+    db.session.commit()
+    assert auto_close_resolved(now) == [old.id]
+    db.session.refresh(old)
+    db.session.refresh(fresh)
+    assert (old.status, fresh.status) == ("closed", "resolved")
+    close = db.session.scalars(select(TicketClose)).one()
+    assert (close.ticket_id, close.debited_minutes, close.closed_by_id) == (old.id, 30, None)
+    assert "auto_closed" in {c.field for c in old.changes}
+    assert auto_close_resolved(now) == []     # nothing twice
+    monkeypatch.setitem(app.config, "HOURDESK_AUTO_CLOSE_DAYS", 0)
+    assert auto_close_resolved(now + timedelta(days=30)) == []
+    assert_consistent(portal.a.client.id)
+
+
+def test_a_blocked_overdraft_leaves_the_ticket_resolved_for_the_staff(portal, db, make, app, monkeypatch):
+    from app.tickets.operations import auto_close_resolved
+    portal.a.contract.overdraft = "block"
+    db.session.commit()
+    ticket = _resolved(portal, portal.a, make, db, minutes=10_000, subject="Слишком много")
+    ticket.resolved_at = utcnow() - timedelta(days=30)
+    db.session.commit()
+    assert auto_close_resolved(utcnow()) == []
+    db.session.refresh(ticket)
+    assert ticket.status == "resolved"
+
+
+@pytest.mark.parametrize("unit, value, ok", [("percent", 25, True), ("hours", 12, True), ("", "", True),
+                                             ("percent", 0, False), ("percent", 101, False), ("hours", -1, False),
+                                             ("hours", "", False), ("days", 3, False)])
+def test_staff_set_a_clients_low_balance_threshold(portal, client, login, db, unit, value, ok):
+    login(portal.engineer)
+    company = portal.a.client
+    response = client.post(f"/clients/{company.id}/edit", data={
+        "name": company.name, "inn": company.inn, "timezone": company.timezone, "account_manager_id": 0,
+        "active": "y", "low_balance_unit": unit, "low_balance_value": value})
+    db.session.refresh(company)
+    if ok:
+        assert response.status_code == 302
+        assert (company.low_balance_unit, company.low_balance_value) == (unit or None, value if unit else None)
+    else:
+        assert response.status_code == 422
+        assert (company.low_balance_unit, company.low_balance_value) == (None, None)
