@@ -105,8 +105,9 @@ TABLE = {
     ("POST", "/api/v1/tickets/<int:ticket_id>/status"): row(401, 403, 422),
     ("POST", "/api/v1/tickets/<int:ticket_id>/comments"): row(401, 422, 422),
     ("POST", "/api/v1/tickets/<int:ticket_id>/lines"): row(401, 403, 422),
-    ("POST", "/api/v1/tickets/<int:ticket_id>/close"): row(401, 403, 200),
-    ("POST", "/api/v1/tickets/<int:ticket_id>/reopen"): row(401, 403, 409),     # the ticket is open
+    # a contact confirms (closes) or reopens only a resolved ticket; this one is in progress
+    ("POST", "/api/v1/tickets/<int:ticket_id>/close"): row(401, 409, 200),
+    ("POST", "/api/v1/tickets/<int:ticket_id>/reopen"): row(401, 409, 409),     # the ticket is open
     ("GET", "/api/v1/services"): row(401, 200, 200),
     ("POST", "/api/v1/calendars"): row(401, 403, 403, 422),
     ("POST", "/api/v1/sla-policies"): row(401, 403, 403, 422),

@@ -179,7 +179,9 @@ def test_comments_both_ways_and_internal_notes_stay_internal(portal, client, log
     login(portal.a.contact)
     page = client.get(f"/portal/tickets/{ticket.id}").get_data(as_text=True)
     assert "Публичный ответ инженера" in page
-    assert "ВНУТРЕННЕЕ" not in page and "internal.txt" not in page
+    for url in ("/portal/", "/portal/tickets?show=all", "/portal/hours", "/portal/work", f"/portal/tickets/{ticket.id}"):
+        text = client.get(url).get_data(as_text=True)
+        assert "ВНУТРЕННЕЕ" not in text and "internal.txt" not in text, url
     assert client.get(f"/portal/tickets/{ticket.id}/files/{internal_file.id}").status_code == 404
     response = client.post(f"/portal/tickets/{ticket.id}/comments",
                            data={"body": "Спасибо <script>alert('x')</script> **жирно**"})
@@ -415,7 +417,7 @@ def test_api_with_a_contacts_token_is_limited_to_its_company(portal, api, db, ma
         response = contact.get(url) if method == "GET" else contact.post(url, json=body)
         assert response.status_code in (403, 404), (url, response.status_code)
         if response.status_code == 403:   # a route contacts may never use at all, whoever's the object
-            assert method == "POST" and url.rsplit("/", 1)[1] in ("status", "close", "reopen", "lines")
+            assert method == "POST" and url.rsplit("/", 1)[1] in ("status", "lines")
         assert "СЕКРЕТ" not in _text(response)
     listed = contact.get("/api/v1/tickets").json["items"]
     assert {t["subject"] for t in listed} == {"Своя"}
@@ -423,6 +425,19 @@ def test_api_with_a_contacts_token_is_limited_to_its_company(portal, api, db, ma
     assert "Публичный ответ" in detail and "ВНУТРЕННЕЕ" not in detail
     foreign_ids = contact.get(f"/api/v1/tickets?client_id={portal.b.client.id}")
     assert foreign_ids.status_code in (403, 404) or foreign_ids.json["items"] == []
+
+
+def test_a_contact_confirms_and_reopens_through_the_api_too(portal, api, db, make):
+    contact = api(portal.a.contact)
+    open_ticket = portal.a.ticket(make)
+    assert contact.post(f"/api/v1/tickets/{open_ticket.id}/close").json["error"]["code"] == "not_resolved"
+    ticket = _resolved(portal, portal.a, make, db, minutes=20)
+    response = contact.post(f"/api/v1/tickets/{ticket.id}/close")
+    assert response.status_code == 200 and response.json["debited_minutes"] == 30
+    response = contact.post(f"/api/v1/tickets/{ticket.id}/reopen", json={"reason": "Не работает снова"})
+    assert response.status_code == 200 and response.json["status"] == "in_progress"
+    assert contact.post(f"/api/v1/tickets/{ticket.id}/status", json={"status": "resolved"}).status_code == 403
+    assert_consistent(portal.a.client.id)
 
 
 def test_contacts_cannot_open_staff_pages(portal, client, login, make):

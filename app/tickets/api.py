@@ -128,8 +128,9 @@ def add_line(ticket_id: int):
     return LineOut().dump(line), 201
 
 
-@api_route("/tickets/<int:ticket_id>/close", "POST", summary="Close a ticket and debit its hourly lines",
-           response=CloseOut, roles=STAFF_ROLES, errors=(404, 409))
+@api_route("/tickets/<int:ticket_id>/close", "POST",
+           summary="Close a ticket and debit its hourly lines (a contact: confirm a resolved ticket)",
+           response=CloseOut, errors=(404, 409))
 def close_ticket(ticket_id: int):
     user = current_api_user()
     ticket = visible_ticket(ticket_id)
@@ -140,7 +141,7 @@ def close_ticket(ticket_id: int):
 
 
 @api_route("/tickets/<int:ticket_id>/reopen", "POST", summary="Reopen a resolved or closed ticket; a close's debits are reversed",
-           body=ReopenIn, response=TicketDetailOut, roles=STAFF_ROLES, errors=(404, 409))
+           body=ReopenIn, response=TicketDetailOut, errors=(404, 409))
 def reopen_ticket(ticket_id: int):
     user = current_api_user()
     ticket = visible_ticket(ticket_id)

@@ -317,8 +317,10 @@ def _lock(ticket: Ticket) -> None:
 
 def close_ticket(ticket: Ticket, actor: User, *, now: datetime | None = None) -> TicketClose:
     """Close a ticket and debit its hourly lines (DESIGN.md ledger rules 2–6). Idempotent: a closed
-    ticket is a 409 `already_closed`, and a cancelled one debits nothing and cannot be closed."""
+    ticket is a 409 `already_closed`, and a cancelled one debits nothing and cannot be closed.
+    A client contact may close (confirm) only a resolved ticket of its own company."""
     now = now or utcnow()
+    _check_contact_may_move(ticket, actor, "closed")
     _lock(ticket)
     if ticket.status == "closed":
         raise Conflict(_("The ticket is already closed."), code="already_closed", field="status")
@@ -338,6 +340,7 @@ def reopen_ticket(ticket: Ticket, actor: User, *, reason: str | None, now: datet
     now = now or utcnow()
     if not (reason or "").strip():
         raise ValidationFailed(_("Say why the ticket is reopened."), code="reason_required", field="reason")
+    _check_contact_may_move(ticket, actor, "in_progress")
     _lock(ticket)
     if ticket.status not in ("closed", "resolved"):
         raise Conflict(_("Only a resolved or closed ticket can be reopened."), code="invalid_transition",
