@@ -27,7 +27,7 @@ from app import create_app  # noqa: E402
 from app.auth.operations import create_user  # noqa: E402
 from app.clients.operations import create_client  # noqa: E402
 from app.contracts import operations as ledger_ops  # noqa: E402
-from app.contracts.models import ClientBalance, HourLot, LedgerEntry, SpecLine, TicketClose  # noqa: E402
+from app.contracts.models import HourLot, LedgerEntry, SpecLine, TicketClose  # noqa: E402
 from app.contracts.queries import client_balance, ledger_sum  # noqa: E402
 from app.core.types import utcnow  # noqa: E402
 from app.extensions import db  # noqa: E402

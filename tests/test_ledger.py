@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.contracts import operations as ledger_ops
 from app.contracts.models import Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
@@ -264,7 +264,9 @@ def test_client_tokens_see_only_their_ledger(desk, make, db):
     assert desk.contact_api.get(f"/api/v1/clients/{desk.client.id}/ledger").status_code == 200
     assert_error(desk.contact_api.get(f"/api/v1/clients/{other.id}/ledger"), 404)
     t = desk.ticket()
-    assert_error(desk.contact_api.post(f"/api/v1/tickets/{t.id}/close"), 403)
+    # a contact closes (confirms) only a resolved ticket: nothing is debited from an open one
+    assert_error(desk.contact_api.post(f"/api/v1/tickets/{t.id}/close"), 409)
+    assert db.session.scalar(select(func.count()).select_from(TicketClose)) == 0
     assert_error(desk.contact_api.post(f"/api/v1/tickets/{t.id}/lines", json={"service_code": "SUP", "minutes": 5}), 403)
     line = db.session.scalars(select(SpecLine)).first()
     ledger_ops.override_line_billing(line, ticket_status="open", billing="free", reason="внутреннее решение", actor=desk.manager)
