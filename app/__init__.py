@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.contracts.routes import bp as contracts_bp
     from app.notifications.routes import bp as notifications_bp
     from app.portal.routes import bp as portal_bp
+    from app.reports.routes import bp as reports_bp
     from app.sla.routes import bp as sla_bp
     from app.tickets.routes import bp as tickets_bp
 
@@ -83,10 +84,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import api as _auth_api  # noqa: F401
     from app.clients import api as _clients_api  # noqa: F401
     from app.contracts import api as _contracts_api  # noqa: F401
+    from app.reports import api as _reports_api  # noqa: F401
     from app.sla import api as _sla_api  # noqa: F401
     from app.tickets import api as _tickets_api  # noqa: F401
 
-    for bp in (auth_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, notifications_bp, api_bp):
+    for bp in (auth_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, notifications_bp, reports_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -93,7 +93,7 @@ def build(tickets: int, entries: int, noise_clients: int) -> dict:
                                        ticket_id=ticket_id, close_id=close_id, author_id=contact.id, created_at=at))
                 balance -= 10
             for service, minutes in ((services[0], hourly), (services[rng.randrange(1, 3)], 30)):
-                line_rows.append(dict(id=line_id, ticket_id=ticket_id, service_id=service.id, engineer_id=engineer.id,
+                line_rows.append(dict(id=line_id, ticket_id=ticket_id, client_id=company.id, service_id=service.id, engineer_id=engineer.id,
                                       minutes=minutes, billed_minutes=minutes if service.billing == "hourly" else 0,
                                       billing=service.billing, note="", performed_on=at.date(), created_at=at,
                                       created_by_id=engineer.id))

@@ -92,6 +92,10 @@ TABLE = {
     ("GET", "/portal/tickets/<int:ticket_id>/files/<int:attachment_id>"): row(302, 200, 403),
     ("GET", "/tickets/<int:ticket_id>/files/<int:attachment_id>"): STAFF_PAGE,
     ("GET", "/admin/mail/"): row(302, 403, 403, 403, 200),
+    ("GET", "/reports/"): row(302, 403, 403, 302),
+    ("GET", "/reports/<name>"): row(302, 403, 403, 200),
+    ("GET", "/reports/<name>/export.<fmt>"): row(302, 403, 403, 200),
+    ("GET", "/api/v1/reports/utilisation"): row(401, 403, 403, 422),     # no period given
     ("POST", "/admin/mail/<int:message_id>/retry"): row(302, 403, 403, 403, 302),
     # API: no token → 401; bodies are empty JSON objects
     ("GET", "/api/v1/openapi.json"): row(200, 200, 200),
@@ -155,7 +159,8 @@ def test_route_access(client, db, make, login, method, rule, role):
             .replace("<int:token_id>", str(token_id_of_other)).replace("<int:user_id>", str(other.id))
             .replace("<code>", "en").replace("<int:line_id>", str(line.id)).replace("<int:service_id>", str(service.id))
             .replace("<int:contract_id>", str(contract.id)).replace("<int:close_id>", str(close_id))
-            .replace("<int:attachment_id>", str(attachment_id)).replace("<int:message_id>", str(failed_mail.id)))
+            .replace("<int:attachment_id>", str(attachment_id)).replace("<int:message_id>", str(failed_mail.id))
+            .replace("<name>", "clients").replace("<fmt>", "csv"))
     if rule.startswith("/api/") and method == "POST":
         response = client.post(path, json={}, headers=headers)
     elif method == "POST":

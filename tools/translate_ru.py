@@ -365,6 +365,48 @@ RU = {
     "Without an answer the ticket closes itself in %(n)d days.": "Без ответа заявка закроется сама через %(n)d дн.",
     "valid until": "действует до",
     "Resolution due": "Срок решения",
+    # manager reports (issue 6)
+    "This month": "Этот месяц", "Last month": "Прошлый месяц", "This year": "Этот год",
+    "Last 12 months": "Последние 12 месяцев", "Enter the start as a date (YYYY-MM-DD).": "Укажите начало датой (ГГГГ-ММ-ДД).",
+    "Enter the end as a date (YYYY-MM-DD).": "Укажите конец датой (ГГГГ-ММ-ДД).", "The end is before the start.": "Конец раньше начала.",
+    "A report covers at most ten years.": "Отчёт охватывает не более десяти лет.", "No such engineer.": "Нет такого инженера.",
+    "No such client.": "Нет такого клиента.", "(nobody)": "(никто)", "Utilisation by engineer": "Загрузка инженеров",
+    "Hourly": "Почасовые", "Paid": "Платные", "Logged": "Записано", "Working time": "Рабочее время",
+    "Share of working time": "Доля рабочего времени",
+    "Minutes of specification lines by the day the work was done; working time from the office calendar.":
+        "Минуты строк спецификации по дню выполнения работ; рабочее время — по календарю офиса.",
+    "Day": "День", "Week (Monday)": "Неделя (понедельник)", "Month": "Месяц",
+    "Utilisation by engineer and %(grain)s": "Загрузка инженеров: %(grain)s", "By client": "По клиентам",
+    "Debited": "Списано", "Expired": "Сгорело", "Hourly work": "Почасовые работы", "Paid work": "Платные работы",
+    "Free work": "Бесплатные работы", "Overage": "Сверх часов", "Overage, money": "Сверх часов, деньги",
+    "Avg. resolution": "Среднее время решения", "Response SLA met": "Реакция в срок", "Resolution SLA met": "Решение в срок",
+    "CSAT": "CSAT", "Ratings": "Оценок",
+    "Ledger figures by entry date; work by the day it was done; tickets and SLA by registration; resolution time of tickets resolved in the period; CSAT of ratings given in the period.":
+        "Часы — по дате записи в журнале; работы — по дню выполнения; заявки и SLA — по дате регистрации; время решения — по заявкам, решённым в периоде; CSAT — по оценкам, данным в периоде.",
+    "minutes": "минут", "tickets": "заявок", "Difficult clients": "Трудные клиенты", "Share of %(what)s": "Доля %(what)s",
+    "Prepaid per month": "Предоплачено в месяц", "Share of contract value": "Доля в стоимости договоров",
+    "Times their share": "Во сколько раз больше",
+    "Listed: a share of all logged %(what)s at least %(ratio)s times the client's share of contract value (prepaid minutes per month of contracts running in the period), and at least %(min)s %% of the whole; no contract at all counts as infinitely more.":
+        "В списке: доля всех записанных %(what)s не меньше чем в %(ratio)s раза больше доли клиента в стоимости договоров (предоплаченные минуты в месяц по договорам, действующим в периоде), и не меньше %(min)s %% от всего; без договора — бесконечно больше.",
+    "Pays but only uses updates": "Платят, но берут только обновления", "Free updates": "Бесплатные обновления",
+    "Updates share": "Доля обновлений", "Prepaid for the period": "Предоплачено на период",
+    "Prepaid hours used": "Использовано предоплаченных часов", "Balance now": "Остаток сейчас",
+    "Clients with a contract whose logged work is at least %(u)s %% free update services and whose hourly work used at most %(h)s %% of the hours prepaid for the period.":
+        "Клиенты с договором, у которых не меньше %(u)s %% работ — бесплатные обновления, а почасовые работы заняли не больше %(h)s %% предоплаченных на период часов.",
+    "SLA compliance by priority and month": "Соблюдение SLA по приоритетам и месяцам", "Responses due": "Реакций к сроку",
+    "Responses in time": "Реакций в срок", "Response met": "Реакция в срок", "Resolutions due": "Решений к сроку",
+    "Resolutions in time": "Решений в срок", "Resolution met": "Решение в срок",
+    "Tickets registered in the period; an outcome counts once it is known (done, or the deadline passed).":
+        "Заявки, зарегистрированные в периоде; исход учитывается, когда он известен (сделано или срок прошёл).",
+    "response": "реакция", "resolution": "решение", "SLA breaches": "Нарушения SLA", "Breached": "Нарушено",
+    "Newest first, at most %(n)d.": "Сначала новые, не более %(n)d.", "Monthly trends": "Динамика по месяцам",
+    "Tickets registered": "Зарегистрировано заявок", "Engineers": "Инженеры", "Only updates": "Только обновления",
+    "Trends": "Динамика", "Reports": "Отчёты", "From": "С", "Client (INN)": "Клиент (ИНН)", "Show": "Показать",
+    "%(n)d rows": "строк: %(n)d", "Nothing in this period.": "За этот период ничего нет.", "Previous": "Назад",
+    "Next": "Дальше", "Compare": "Сравнивать", "At least × their share": "Не меньше × их доли",
+    "and at least, %% of all": "и не меньше, %% от всего", "By": "По", "day": "дням", "week": "неделям", "month": "месяцам",
+    "Logged hours per month": "Записанные часы по месяцам", "Tickets registered per month": "Зарегистрировано заявок по месяцам",
+    "Updates at least, %%": "Обновлений не меньше, %%", "Prepaid hours used at most, %%": "Использовано часов не больше, %%",
 }
 
 

@@ -129,6 +129,7 @@ class TicketClose(db.Model):
         Index("uq_ticket_closes_active", "ticket_id", unique=True,
               sqlite_where=text("reversed_at IS NULL"), postgresql_where=text("reversed_at IS NULL")),
         Index("ix_ticket_closes_client", "client_id", "closed_at"),
+        Index("ix_ticket_closes_closed_at", "closed_at"),
         CheckConstraint("hourly_minutes >= 0 AND debited_minutes >= 0 AND overage_minutes >= 0", name="minutes"),
     )
 
@@ -168,6 +169,8 @@ class LedgerEntry(db.Model):
         Index("ix_ledger_entries_lot", "lot_id"),
         Index("ix_ledger_entries_close", "close_id"),
         Index("ix_ledger_entries_ticket", "ticket_id"),
+        # the reports sum a period's entries per client and kind from the index alone
+        Index("ix_ledger_entries_report", "created_at", "client_id", "kind", "minutes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -205,11 +208,17 @@ class SpecLine(db.Model):
         CheckConstraint("billed_minutes IS NULL OR billed_minutes >= 0", name="billed_not_negative"),
         CheckConstraint("billing IN ('hourly', 'paid', 'free')", name="billing"),
         Index("ix_spec_lines_ticket", "ticket_id", "id"),
-        Index("ix_spec_lines_performed", "performed_on"),
+        # the reports read lines by the day the work was done, grouped by engineer or client; every
+        # column they need is in the index, so a year of lines is read from the index alone
+        Index("ix_spec_lines_report", "performed_on", "engineer_id", "client_id", "service_id", "billing",
+              "ticket_id", "minutes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    #: the ticket's client (a ticket never changes client), kept here so reports group lines by
+    #: client without a join to tickets
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
     engineer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: raw minutes as logged

@@ -214,8 +214,8 @@ def _clean_minutes(minutes) -> int:
                                code="invalid_minutes", field="minutes") from None
 
 
-def add_spec_line(*, ticket_id: int, ticket_status: str, service: Service, minutes, engineer=None, note: str = "",
-                  performed_on: date | None = None, actor=None) -> SpecLine:
+def add_spec_line(*, ticket_id: int, client_id: int, ticket_status: str, service: Service, minutes, engineer=None,
+                  note: str = "", performed_on: date | None = None, actor=None) -> SpecLine:
     """Log work on a ticket that is not closed or cancelled; the billing mode comes from the service."""
     _check_ticket_open_for_lines(ticket_status)
     if service is None or not service.active:
@@ -225,7 +225,7 @@ def add_spec_line(*, ticket_id: int, ticket_status: str, service: Service, minut
     note = (note or "").strip()
     if len(note) > 2000:
         raise ValidationFailed(_("The note is longer than %(n)d characters.", n=2000), code="note_too_long", field="note")
-    line = SpecLine(ticket_id=ticket_id, service=service, engineer=engineer or actor, minutes=_clean_minutes(minutes),
+    line = SpecLine(ticket_id=ticket_id, client_id=client_id, service=service, engineer=engineer or actor, minutes=_clean_minutes(minutes),
                     billing=service.billing, note=note, performed_on=performed_on or utcnow().date(),
                     created_by_id=actor.id if actor else None)
     db.session.add(line)

@@ -36,6 +36,8 @@ class Ticket(db.Model):
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_client_created_at", "client_id", "created_at"),
         Index("ix_tickets_status_resolution_due", "status", "resolution_due_at"),
+        # the reports: tickets resolved in a period (resolution times)
+        Index("ix_tickets_resolved_at", "resolved_at"),
         # the portal: one company's open tickets, newest first
         Index("ix_tickets_client_status_created", "client_id", "status", "created_at"),
     )

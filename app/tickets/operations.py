@@ -357,7 +357,7 @@ def reopen_ticket(ticket: Ticket, actor: User, *, reason: str | None, now: datet
 
 def add_line(ticket: Ticket, actor: User, *, service, minutes, engineer: User | None = None, note: str = "",
              performed_on=None) -> SpecLine:
-    line = ledger_ops.add_spec_line(ticket_id=ticket.id, ticket_status=ticket.status, service=service, minutes=minutes,
+    line = ledger_ops.add_spec_line(ticket_id=ticket.id, client_id=ticket.client_id, ticket_status=ticket.status, service=service, minutes=minutes,
                                     engineer=engineer, note=note, performed_on=performed_on, actor=actor)
     _record(ticket, actor, "line_added", None, f"{service.code} {line.minutes} min")
     ticket.updated_at = utcnow()

@@ -1,0 +1,98 @@
+"""A report table: named columns and rows of plain values, rendered as HTML, CSV and XLSX from the
+same object (so an export always matches the page)."""
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+#: how a column's values are shown; exports keep the raw value (minutes stay minutes)
+KINDS = ("text", "link", "int", "minutes", "percent", "money", "ratio", "datetime")
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    kind: str = "int"
+    #: sortable on the page (`?sort=key`)
+    sortable: bool = True
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[dict]
+    #: shown under the title (thresholds, definitions)
+    note: str = ""
+    #: rows to show per page on the HTML page (exports always hold every row)
+    per_page: int = 100
+    extra: dict = field(default_factory=dict)
+    #: the zone exports write times in (the office's)
+    tz: ZoneInfo = ZoneInfo("UTC")
+
+    def sort(self, key: str | None, descending: bool) -> None:
+        column = next((c for c in self.columns if c.key == key and c.sortable), None)
+        if column is None:
+            return
+
+        def value(row):
+            v = row.get(key)
+            return v[0] if isinstance(v, tuple) else v   # a link sorts by its label
+
+        present = sorted((r for r in self.rows if value(r) is not None), key=value, reverse=descending)
+        self.rows = present + [r for r in self.rows if value(r) is None]   # blanks last either way
+
+    def plain(self, row: dict, column: Column):
+        value = row.get(column.key)
+        if column.kind == "link" and isinstance(value, tuple):
+            return value[0]
+        if column.kind == "money" and value is not None:
+            return Decimal(value).quantize(Decimal("0.01"))
+        if column.kind == "datetime" and value is not None:
+            return value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        if column.kind in ("percent", "ratio") and value is not None:
+            return round(float(value), 1 if column.kind == "percent" else 2)
+        return value
+
+
+def to_csv(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_header(c) for c in table.columns])
+    for row in table.rows:
+        writer.writerow(["" if (v := table.plain(row, c)) is None else v for c in table.columns])
+    return out.getvalue()
+
+
+def to_xlsx(table: Table) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = table.name[:31]
+    sheet.append([_header(c) for c in table.columns])
+    for row in table.rows:
+        values = []
+        for column in table.columns:
+            value = table.plain(row, column)
+            values.append(float(value) if isinstance(value, Decimal) else value)
+        sheet.append(values)
+    for index, column in enumerate(table.columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(_header(column)) + 2))
+        if column.kind == "money":
+            for cell in sheet.iter_cols(min_col=index, max_col=index, min_row=2):
+                for c in cell:
+                    c.number_format = "#,##0.00"
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _header(column: Column) -> str:
+    unit = {"minutes": " (min)", "percent": " (%)"}.get(column.kind, "")
+    return f"{column.label}{unit}"
