@@ -3,6 +3,7 @@ import random
 from datetime import timedelta
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select, text
 from stdnum.ru import inn as ru_inn
@@ -16,12 +17,11 @@ from app.contracts.models import Contract, Service
 from app.contracts.operations import create_contract, save_service
 from app.sla.models import BusinessCalendar, SlaPolicy
 from app.sla.operations import create_calendar, create_policy
-from app.core.text import fold
 from app.core.types import utcnow
+from app.demo_history import generate_history
 from app.extensions import db
 from app.tickets import operations as ticket_ops
-from app.tickets.lifecycle import ACTIVE_STATUSES, CHANNELS, PRIORITIES
-from app.tickets.models import PRIORITY_RANK, Ticket
+from app.tickets.models import Ticket
 
 demo_cli = click.Group("demo", help="Demo and benchmark data.")
 
@@ -175,22 +175,22 @@ WORDS_A = ["Альфа", "Бета", "Вектор", "Гранит", "Дельт
            "Acme", "Northwind", "Globex", "Initech", "Umbrella"]
 WORDS_B = ["Строй", "Торг", "Софт", "Логистик", "Мед", "Агро", "Транс", "Финанс", "Сервис", "Energy", "Systems"]
 FORMS = ["ООО", "АО", "ПАО", "ИП", "ТОВ"]
-SUBJECTS = ["Не печатает принтер", "Не работает почта", "Обновить 1С", "VPN не подключается", "Медленно работает сервер",
-            "Создать учётную запись", "Ошибка при проведении документа", "Заменить картридж", "Настроить резервное копирование",
-            "Wi-Fi в переговорной", "Password reset", "Laptop does not boot", "Install antivirus", "Backup failed",
-            "Обновление конфигурации", "Не открывается отчёт", "Перенос базы на новый сервер", "Телефония: нет гудка"]
-
-
 @demo_cli.command("generate")
 @click.option("--tickets", "n_tickets", type=click.IntRange(0), default=100_000, show_default=True)
 @click.option("--clients", "n_clients", type=click.IntRange(0), default=10_000, show_default=True)
+@click.option("--years", type=click.IntRange(1, 10), default=3, show_default=True, help="Years of history.")
+@click.option("--lines-per-ticket", type=click.FloatRange(0.5, 20), default=2.0, show_default=True,
+              help="Average specification lines per ticket.")
+@click.option("--engineers", type=click.IntRange(1, 200), default=8, show_default=True,
+              help="Engineers to share the work (created if fewer exist).")
 @click.option("--seed", type=int, default=42, show_default=True)
 @with_appcontext
-def generate(n_tickets: int, n_clients: int, seed: int):
-    """Bulk synthetic clients and tickets (for benchmarks); added to what is there."""
+def generate(n_tickets: int, n_clients: int, years: int, lines_per_ticket: float, engineers: int, seed: int):
+    """Bulk synthetic history (reports, benchmarks), added to what is there: Pareto-like client load,
+    a few heavy clients on small contracts, clients who take only free updates, several engineers,
+    years of tickets with specification lines, closes, ledger entries and ratings."""
     rng = random.Random(seed)
-    engineers = db.session.scalars(select(User.id).where(User.role.in_(("engineer", "manager", "admin")))).all()
-    if not engineers:
+    if not db.session.scalar(select(func.count(User.id)).where(User.role.in_(("engineer", "manager", "admin")))):
         raise click.ClickException("no staff users: run `flask demo load` first")
     taken = set(db.session.scalars(select(Client.inn)))
     inns = _valid_inns(n_clients, taken, rng)
@@ -200,40 +200,24 @@ def generate(n_tickets: int, n_clients: int, seed: int):
         name = f'{rng.choice(FORMS)} «{rng.choice(WORDS_A)}{rng.choice(WORDS_B)} {i}»'
         batch.append({"name": name, "name_search": search_key(name), "inn": inn,
                       "country": "UA" if len(inn) == 8 else "RU", "timezone": "Europe/Moscow",
-                      "active": True, "created_at": now - timedelta(days=rng.randrange(1, 2000))})
+                      "active": True, "created_at": now - timedelta(days=rng.randrange(365 * years, 365 * years + 400))})
+    first_new = (db.session.scalar(select(func.max(Client.id))) or 0) + 1
     for start in range(0, len(batch), 5000):
         db.session.execute(insert(Client), batch[start:start + 5000])
-    client_ids = db.session.scalars(select(Client.id)).all()
-    statuses = ["closed"] * 70 + ["resolved"] * 8 + ["cancelled"] * 4 + ["in_progress"] * 8 + ["waiting"] * 4 + ["open"] * 6
-    rows = []
-    for i in range(n_tickets):
-        status = rng.choice(statuses)
-        priority = rng.choices(PRIORITIES, weights=[20, 60, 15, 5])[0]
-        created = now - timedelta(minutes=rng.randrange(1, 2 * 365 * 24 * 60))
-        subject = f"{rng.choice(SUBJECTS)} ({i})"
-        done = status in ("resolved", "closed")
-        rows.append({
-            "client_id": rng.choice(client_ids), "subject": subject, "subject_search": fold(subject), "description": "",
-            "priority": priority, "priority_rank": PRIORITY_RANK[priority], "channel": rng.choice(CHANNELS),
-            "status": status, "assignee_id": None if status == "open" else rng.choice(engineers),
-            "created_at": created, "updated_at": created,
-            "acknowledged_at": None if status == "open" else created + timedelta(minutes=rng.randrange(1, 120)),
-            "resolved_at": created + timedelta(hours=rng.randrange(1, 72)) if done else None,
-            "closed_at": created + timedelta(hours=rng.randrange(72, 200)) if status == "closed" else None,
-            "cancelled_at": created + timedelta(hours=1) if status == "cancelled" else None,
-            "resolution_due_at": created + timedelta(hours=rng.choice([4, 8, 24, 72])) if status in ACTIVE_STATUSES else None,
-        })
-        if len(rows) == 10_000:
-            db.session.execute(insert(Ticket), rows)
-            rows = []
-    if rows:
-        db.session.execute(insert(Ticket), rows)
-    db.session.commit()
+    client_ids = list(db.session.scalars(select(Client.id).where(Client.id >= first_new).order_by(Client.id))) or \
+        list(db.session.scalars(select(Client.id)))
+    if n_tickets and not client_ids:
+        raise click.ClickException("no clients to generate tickets for: add --clients")
+    counts = generate_history(client_ids=client_ids, n_tickets=n_tickets, years=years,
+                              lines_per_ticket=lines_per_ticket, engineers=engineers, rng=rng, now=now,
+                              tz=current_app.config["HOURDESK_OFFICE_TIMEZONE"])
     # fresh planner statistics after a bulk load (PostgreSQL's autovacuum would get there later)
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     total = db.session.scalar(select(func.count(Ticket.id)))
-    click.echo(f"generated {len(inns)} clients and {n_tickets} tickets ({total} tickets in all)")
+    click.echo(f"generated {len(inns)} clients, {counts['contracts']} contracts, {counts['tickets']} tickets, "
+               f"{counts['lines']} specification lines, {counts['closes']} closes, {counts['entries']} ledger entries, "
+               f"{counts['ratings']} ratings ({total} tickets in all)")
 
 
 @demo_cli.command("is-empty")

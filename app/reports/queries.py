@@ -21,7 +21,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
-from app.auth.models import STAFF_ROLES, User
+from app.auth.models import User
 from app.clients.models import Client
 from app.contracts.models import ClientBalance, Contract, LedgerEntry, Service, SpecLine, TicketClose
 from app.extensions import db

@@ -1,0 +1,285 @@
+"""Years of synthetic history for `flask demo generate`: what the reports and benchmarks need.
+
+The shape follows the field: client load is Pareto-like (a few companies bring most tickets), a few
+heavy clients sit on small contracts, some clients pay for support but take only free updates,
+several engineers share the work. Tickets carry specification lines, SLA timestamps (some late),
+closes that debit yearly contract lots (overage when a lot runs dry), expiries of unused minutes,
+and CSAT ratings. Everything is written with bulk inserts in chunks; the ledger's caches (lot
+remainders, client balances) are set to the sums of the entries written.
+"""
+import math
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select, text
+
+from app.auth.models import User
+from app.auth.operations import create_user
+from app.contracts.models import ClientBalance, Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
+from app.contracts.operations import save_service
+from app.core.text import fold
+from app.core.types import utcnow
+from app.extensions import db
+from app.tickets.lifecycle import CHANNELS, PRIORITIES
+from app.tickets.models import PRIORITY_RANK, Ticket, TicketRating
+
+CHUNK = 20_000
+MINUTES = [15, 30, 30, 45, 60, 60, 60, 90, 120, 180, 240]
+HOURS_PER_MONTH = [2, 4, 5, 8, 10, 10, 20, 40]
+#: response / resolution targets (minutes) by priority, for the synthetic deadlines
+TARGETS = {"critical": (15, 240), "high": (30, 480), "normal": (60, 960), "low": (240, 2400)}
+SERVICES = [
+    ("SUP", "Техническая поддержка", "Technical support", "hourly", None, "support"),
+    ("ONS", "Выезд инженера", "On-site visit", "hourly", None, "onsite"),
+    ("UPD", "Обновление 1С", "1C update", "free", None, "update"),
+    ("DEV", "Доработка конфигурации", "Configuration development", "paid", "3500.00", "development"),
+]
+
+
+@dataclass
+class Profile:
+    client_id: int
+    weight: float
+    #: "normal", "heavy" (much work, a small contract) or "updates" (a contract, only free updates)
+    kind: str
+    minutes_per_month: int | None
+    #: year index → (lot id, contract id, remaining minutes)
+    lots: dict = field(default_factory=dict)
+
+
+def _ensure_engineers(count: int) -> list[int]:
+    staff = list(db.session.scalars(select(User.id).where(User.role.in_(("engineer", "manager", "admin")),
+                                                          User.active.is_(True))))
+    engineers = list(db.session.scalars(select(User.id).where(User.role == "engineer", User.active.is_(True))))
+    n = len(engineers)
+    while len(engineers) < count:
+        n += 1
+        email = f"engineer{n}.generated@hourdesk.example"
+        if db.session.scalar(select(User.id).where(User.email == email)) is None:
+            engineers.append(create_user(email, role="engineer", password=secrets.token_urlsafe(16),
+                                         name=f"Инженер {n}").id)
+    db.session.flush()
+    return engineers or staff
+
+
+def _ensure_services() -> dict[str, Service]:
+    found = {s.code: s for s in db.session.scalars(select(Service))}
+    for code, ru, en, billing, rate, kind in SERVICES:
+        if code not in found:
+            found[code] = save_service(None, code=code, name_ru=ru, name_en=en, billing=billing, rate=rate, kind=kind)
+    db.session.flush()
+    return found
+
+
+def _next_id(model) -> int:
+    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def generate_history(*, client_ids: list[int], n_tickets: int, years: int, lines_per_ticket: float,
+                     engineers: int, rng: random.Random, now: datetime | None = None, tz: str = "Europe/Moscow") -> dict:
+    """Contracts, tickets, lines, closes, ledger entries and ratings for `client_ids`."""
+    now = now or utcnow()
+    zone = ZoneInfo(tz)
+    engineer_ids = _ensure_engineers(engineers)
+    services = _ensure_services()
+    start = (now.astimezone(zone).date().replace(day=1) - timedelta(days=365 * years)).replace(day=1)
+    profiles = _profiles(client_ids, rng)
+    counts = {"contracts": 0, "tickets": 0, "lines": 0, "closes": 0, "entries": 0, "ratings": 0}
+    _contracts(profiles, start, years, zone, counts)
+    ticket_id, close_id = _next_id(Ticket), _next_id(TicketClose)
+    weights = [p.weight for p in profiles]
+    cumulative = list(_accumulate(weights))
+    span = (now - datetime.combine(start, time(), zone)).total_seconds()
+    begin = datetime.combine(start, time(), zone)
+    left = n_tickets
+    while left > 0:
+        size = min(CHUNK, left)
+        left -= size
+        chosen = rng.choices(profiles, cum_weights=cumulative, k=size)
+        created_list = sorted(begin + timedelta(seconds=rng.random() * span) for _ in range(size))
+        tickets, lines, closes, entries, ratings = [], [], [], [], []
+        for profile, created in zip(chosen, created_list):
+            row, close = _ticket(ticket_id, profile, created, now, rng, engineer_ids)
+            tickets.append(row)
+            hourly = 0
+            for _ in range(max(1, round(rng.expovariate(1 / lines_per_ticket)))):
+                service = services["UPD"] if profile.kind == "updates" else \
+                    services[rng.choices(("SUP", "ONS", "DEV", "UPD"), weights=(70, 10, 8, 12))[0]]
+                minutes = rng.choice(MINUTES)
+                performed = min((created + timedelta(hours=rng.randrange(0, 48))).astimezone(zone).date(),
+                                now.astimezone(zone).date())
+                done = close is not None
+                billed = (math.ceil(minutes / 15) * 15 if service.billing == "hourly" else 0) if done else None
+                lines.append({"ticket_id": ticket_id, "client_id": profile.client_id, "service_id": service.id,
+                              "engineer_id": row["assignee_id"] if rng.random() < 0.8 else rng.choice(engineer_ids),
+                              "minutes": minutes, "billed_minutes": billed, "billing": service.billing, "note": "",
+                              "performed_on": performed, "created_at": created, "created_by_id": row["assignee_id"]})
+                if service.billing == "hourly":
+                    hourly += billed or 0
+            if close is not None:
+                closes_row, close_entries = _close(close_id, ticket_id, profile, close, hourly, now, zone)
+                closes.append(closes_row)
+                entries += close_entries
+                if rng.random() < 0.25:
+                    ratings.append({"ticket_id": ticket_id, "rating": rng.choices((1, 2, 3, 4, 5), weights=(3, 5, 10, 30, 52))[0],
+                                    "comment": "", "rated_at": min(close + timedelta(days=1), now)})
+                close_id += 1
+            ticket_id += 1
+        for model, rows in ((Ticket, tickets), (SpecLine, lines), (TicketClose, closes), (LedgerEntry, entries),
+                            (TicketRating, ratings)):
+            for i in range(0, len(rows), 5000):
+                db.session.execute(insert(model), rows[i:i + 5000])
+        counts["tickets"] += len(tickets)
+        counts["lines"] += len(lines)
+        counts["closes"] += len(closes)
+        counts["entries"] += len(entries)
+        counts["ratings"] += len(ratings)
+        db.session.commit()
+    counts["entries"] += _expire_and_cache(profiles, now)
+    if db.engine.dialect.name == "postgresql":   # explicit ids: move the sequences past them
+        for table in ("tickets", "ticket_closes", "contracts", "hour_lots"):
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                    f"(SELECT COALESCE(max(id), 1) FROM {table}))"))
+    db.session.commit()
+    return counts
+
+
+def _accumulate(values):
+    total = 0.0
+    for v in values:
+        total += v
+        yield total
+
+
+def _profiles(client_ids: list[int], rng: random.Random) -> list[Profile]:
+    """Pareto-like weights; the heaviest 1 % get small contracts, 8 % take only updates."""
+    profiles = [Profile(cid, rng.paretovariate(1.16), "normal", None) for cid in client_ids]
+    ranked = sorted(profiles, key=lambda p: -p.weight)
+    heavy = set(id(p) for p in ranked[:max(1, len(ranked) // 100)])
+    for p in profiles:
+        if id(p) in heavy:
+            p.kind, p.minutes_per_month = "heavy", rng.choice((2, 4)) * 60
+        elif rng.random() < 0.08:
+            p.kind, p.minutes_per_month = "updates", rng.choice((10, 20)) * 60
+        elif rng.random() < 0.85:
+            p.minutes_per_month = rng.choice(HOURS_PER_MONTH) * 60
+    return profiles
+
+
+def _contracts(profiles: list[Profile], start: date, years: int, zone: ZoneInfo, counts: dict) -> None:
+    """One 12-month contract a year per client with a contract, each with its grant lot and entry."""
+    contract_id, lot_id = _next_id(Contract), _next_id(HourLot)
+    contracts, lots, entries = [], [], []
+    for p in profiles:
+        if not p.minutes_per_month:
+            continue
+        for year in range(years + 1):
+            starts = start.replace(year=start.year + year)
+            ends = starts.replace(year=starts.year + 1) - timedelta(days=1)
+            valid_from = datetime.combine(starts, time(), zone)
+            expires = datetime.combine(ends + timedelta(days=1), time(), zone)
+            granted = p.minutes_per_month * 12
+            contracts.append({"id": contract_id, "client_id": p.client_id, "number": f"G-{p.client_id}-{starts.year}",
+                              "starts_on": starts, "months": 12, "ends_on": ends, "minutes_per_month": p.minutes_per_month,
+                              "billing_increment_minutes": 15, "overdraft": "convert_to_paid",
+                              "overage_rate": Decimal("2000.00"), "rollover": False, "status": "active" if
+                              ends >= utcnow().astimezone(zone).date() else "expired", "created_at": valid_from})
+            lots.append({"id": lot_id, "client_id": p.client_id, "contract_id": contract_id, "source": "grant",
+                         "granted_minutes": granted, "valid_from": valid_from, "expires_at": expires,
+                         "remaining_minutes": 0, "created_at": valid_from})
+            entries.append({"client_id": p.client_id, "lot_id": lot_id, "kind": "grant", "minutes": granted,
+                            "created_at": valid_from})
+            p.lots[starts.year] = [lot_id, contract_id, granted, valid_from, expires]
+            contract_id += 1
+            lot_id += 1
+    for model, rows in ((Contract, contracts), (HourLot, lots), (LedgerEntry, entries)):
+        for i in range(0, len(rows), 5000):
+            db.session.execute(insert(model), rows[i:i + 5000])
+    counts["contracts"] += len(contracts)
+    counts["entries"] += len(entries)
+    db.session.commit()
+
+
+def _ticket(ticket_id: int, profile: Profile, created: datetime, now: datetime, rng: random.Random,
+            engineer_ids: list[int]) -> tuple[dict, datetime | None]:
+    """A ticket row; older tickets are mostly closed. Returns (row, closed_at or None)."""
+    priority = rng.choices(PRIORITIES, weights=[20, 60, 15, 5])[0]
+    respond, resolve = TARGETS[priority]
+    age_days = (now - created).total_seconds() / 86400
+    if age_days > 14:
+        status = rng.choices(("closed", "cancelled", "resolved"), weights=(94, 4, 2))[0]
+    else:
+        status = rng.choices(("open", "in_progress", "waiting", "resolved", "closed", "cancelled"),
+                             weights=(10, 25, 10, 15, 35, 5))[0]
+    # most tickets are acknowledged and resolved in time; some are late
+    acknowledged = created + timedelta(minutes=respond * rng.uniform(0.1, 1.4)) if status != "open" else None
+    resolved = created + timedelta(minutes=resolve * rng.uniform(0.2, 1.5)) \
+        if status in ("resolved", "closed") else None
+    closed = resolved + timedelta(hours=rng.randrange(1, 72)) if status == "closed" else None
+    if closed is not None and closed > now:
+        closed = now
+    subject = f"{rng.choice(SUBJECTS)} ({ticket_id})"
+    assignee = rng.choice(engineer_ids) if status != "open" else None
+    row = {"id": ticket_id, "client_id": profile.client_id, "subject": subject, "subject_search": fold(subject),
+           "description": "", "priority": priority, "priority_rank": PRIORITY_RANK[priority],
+           "channel": rng.choice(CHANNELS), "status": status, "assignee_id": assignee,
+           "created_at": created, "updated_at": closed or resolved or acknowledged or created,
+           "acknowledged_at": min(acknowledged, now) if acknowledged else None,
+           "resolved_at": min(resolved, now) if resolved else None, "closed_at": closed,
+           "cancelled_at": created + timedelta(hours=1) if status == "cancelled" else None,
+           "response_due_at": created + timedelta(minutes=respond),
+           "resolution_due_at": created + timedelta(minutes=resolve)}
+    return row, closed
+
+
+def _close(close_id: int, ticket_id: int, profile: Profile, closed: datetime, hourly: int, now: datetime,
+           zone: ZoneInfo) -> tuple[dict, list[dict]]:
+    """The close of a ticket: debit the year's lot, the rest is overage at the contract's rate."""
+    lot = next((v for v in profile.lots.values() if v[3] <= closed < v[4]), None)
+    debited = min(hourly, max(lot[2], 0)) if lot else 0
+    overage = hourly - debited if lot else 0
+    entries = []
+    if debited:
+        lot[2] -= debited
+        entries.append({"client_id": profile.client_id, "lot_id": lot[0], "kind": "debit", "minutes": -debited,
+                        "ticket_id": ticket_id, "close_id": close_id, "created_at": closed})
+    amount = (Decimal(overage) * Decimal("2000.00") / 60).quantize(Decimal("0.01"))
+    row = {"id": close_id, "ticket_id": ticket_id, "client_id": profile.client_id,
+           "contract_id": lot[1] if lot else None, "closed_at": closed, "hourly_minutes": hourly,
+           "debited_minutes": debited, "overage_minutes": overage,
+           "overage_rate": Decimal("2000.00") if lot else Decimal("0"), "overage_amount": amount}
+    return row, entries
+
+
+def _expire_and_cache(profiles: list[Profile], now: datetime) -> int:
+    """Expire what lots past their date still hold; set lot remainders and client balances."""
+    expiries, written = [], 0
+    for p in profiles:
+        balance = 0
+        for lot_id, _contract_id, remaining, _valid_from, expires in p.lots.values():
+            if expires <= now and remaining > 0:
+                expiries.append({"client_id": p.client_id, "lot_id": lot_id, "kind": "expiry", "minutes": -remaining,
+                                 "created_at": expires})
+                remaining = 0
+            db.session.execute(text("UPDATE hour_lots SET remaining_minutes = :m WHERE id = :id"),
+                               {"m": remaining, "id": lot_id})
+            balance += remaining
+        if p.lots:
+            db.session.execute(insert(ClientBalance), [{"client_id": p.client_id, "balance_minutes": balance}])
+    for i in range(0, len(expiries), 5000):
+        db.session.execute(insert(LedgerEntry), expiries[i:i + 5000])
+        written += len(expiries[i:i + 5000])
+    db.session.commit()
+    return written
+
+
+SUBJECTS = ["Не печатает принтер", "Не работает почта", "Обновить 1С", "VPN не подключается", "Медленно работает сервер",
+            "Создать учётную запись", "Ошибка при проведении документа", "Заменить картридж",
+            "Настроить резервное копирование", "Wi-Fi в переговорной", "Password reset", "Laptop does not boot",
+            "Install antivirus", "Backup failed", "Обновление конфигурации", "Не открывается отчёт",
+            "Перенос базы на новый сервер", "Телефония: нет гудка"]
