@@ -7,6 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 #: how a column's values are shown; exports keep the raw value (minutes stay minutes)
@@ -71,23 +72,26 @@ def to_csv(table: Table) -> str:
 
 
 def to_xlsx(table: Table) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = table.name[:31]
-    sheet.append([_header(c) for c in table.columns])
-    for row in table.rows:
-        values = []
-        for column in table.columns:
-            value = table.plain(row, column)
-            values.append(float(value) if isinstance(value, Decimal) else value)
-        sheet.append(values)
+    """A workbook with one sheet: the header, then the rows; money with two decimals. Written in
+    openpyxl's streaming mode, so a table of ten thousand clients stays quick."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(table.name[:31])
     for index, column in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(_header(column)) + 2))
-        if column.kind == "money":
-            for cell in sheet.iter_cols(min_col=index, max_col=index, min_row=2):
-                for c in cell:
-                    c.number_format = "#,##0.00"
     sheet.freeze_panes = "A2"
+    sheet.append([_header(c) for c in table.columns])
+    money = {i for i, c in enumerate(table.columns) if c.kind == "money"}
+    for row in table.rows:
+        values = []
+        for index, column in enumerate(table.columns):
+            value = table.plain(row, column)
+            if index in money and value is not None:
+                value = WriteOnlyCell(sheet, value=float(value))
+                value.number_format = "#,##0.00"
+            elif isinstance(value, Decimal):
+                value = float(value)
+            values.append(value)
+        sheet.append(values)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
