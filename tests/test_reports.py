@@ -213,15 +213,17 @@ def test_by_client(history, client, manager):
 
 def test_difficult_clients(history, client, manager):
     rows = _csv(client, "difficult")
-    # Бета: 660 of 1035 logged minutes (63.8 %) against 30 of 1830 prepaid minutes a month (1.6 %)
+    # Бета: 660 of 1035 logged minutes (63.77 %) against 30 of 1830 prepaid minutes a month (1.64 %)
     assert [(r["Client"], r["Logged (min)"], r["Share of minutes (%)"], r["Share of contract value (%)"],
-             r["Times their share"]) for r in rows] == [("Бета", "660", "63.8", "1.6", "38.9")]
+             r["Times their share"]) for r in rows] == [("Бета", "660", "63.77", "1.64", "38.9")]
     by_tickets = _csv(client, "difficult", basis="tickets")
     assert [(r["Client"], r["Share of tickets (%)"], r["Times their share"]) for r in by_tickets] == \
         [("Бета", "40.0", "24.4")]
-    # lower the bar: Альфа (0.57 ×) appears at 0.5
-    assert [r["Client"] for r in _csv(client, "difficult", ratio="0.5")] == ["Бета"]   # below 1: ignored
-    assert [r["Client"] for r in _csv(client, "difficult", ratio="1", min_share="30")] == ["Бета"]
+    # a ratio below 1 is no "far exceeds": the default (2) applies, so Альфа (0.57 ×) stays out
+    assert [r["Client"] for r in _csv(client, "difficult", ratio="0.5")] == ["Бета"]
+    # a higher bar on the share of the whole: Бета's 63.77 % passes 60, fails 70
+    assert [r["Client"] for r in _csv(client, "difficult", ratio="1", min_share="60")] == ["Бета"]
+    assert _csv(client, "difficult", ratio="1", min_share="70") == []
     page = client.get("/reports/difficult", query_string=OCTOBER).get_data(as_text=True)
     assert "at least 2 times" in page and f'href="/clients/{history.c2.id}"' in page
 

@@ -406,7 +406,7 @@ RU = {
     "Next": "Дальше", "Compare": "Сравнивать", "At least × their share": "Не меньше × их доли",
     "and at least, %% of all": "и не меньше, %% от всего", "By": "По", "day": "дням", "week": "неделям", "month": "месяцам",
     "Logged hours per month": "Записанные часы по месяцам", "Tickets registered per month": "Зарегистрировано заявок по месяцам",
-    "Updates at least, %%": "Обновлений не меньше, %%", "Prepaid hours used at most, %%": "Использовано часов не больше, %%",
+    "Updates at least, %%": "Обновлений не меньше, %%", "Until": "По", "%(n)s h": "%(n)s ч", "Prepaid hours used at most, %%": "Использовано часов не больше, %%",
 }
 
 

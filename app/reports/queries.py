@@ -93,8 +93,8 @@ def _default_calendar(tz: str, country: str) -> clock.Calendar:
     return _DEFAULT_CALENDARS[key]
 
 
-def _percent(part, whole) -> float | None:
-    return None if not whole else round(100 * part / whole, 1)
+def _percent(part, whole, digits: int = 1) -> float | None:
+    return None if not whole else round(100 * part / whole, digits)
 
 
 def _line_filters(period: Period, filters: Filters) -> list:
@@ -311,8 +311,8 @@ def difficult_table(period: Period, filters: Filters, *, basis: str = "minutes",
     names = _names(Client, consumed)
     rows = []
     for client_id, used in consumed.items():
-        used_share = _percent(used[index], total_used) or 0.0
-        value_share = _percent(value.get(client_id, 0), total_value) or 0.0
+        used_share = _percent(used[index], total_used, 2) or 0.0
+        value_share = _percent(value.get(client_id, 0), total_value, 2) or 0.0
         # from the exact fractions, not the rounded shares shown
         times = round((used[index] * total_value) / (total_used * value[client_id]), 2) if value.get(client_id) else None
         if used_share < min_share or (times is not None and times < ratio):
@@ -324,9 +324,9 @@ def difficult_table(period: Period, filters: Filters, *, basis: str = "minutes",
     what = _("minutes") if basis == "minutes" else _("tickets")
     return Table("difficult", _("Difficult clients"), [
         Column("client", _("Client"), "link"), Column("used", _("Logged"), "minutes"), Column("tickets", _("Tickets")),
-        Column("used_share", _("Share of %(what)s", what=what), "percent"),
+        Column("used_share", _("Share of %(what)s", what=what), "share"),
         Column("contract_minutes", _("Prepaid per month"), "minutes"),
-        Column("value_share", _("Share of contract value"), "percent"), Column("times", _("Times their share"), "ratio")],
+        Column("value_share", _("Share of contract value"), "share"), Column("times", _("Times their share"), "ratio")],
         rows, note=_("Listed: a share of all logged %(what)s at least %(ratio)s times the client's share of contract value "
                      "(prepaid minutes per month of contracts running in the period), and at least %(min)s %% of the whole; "
                      "no contract at all counts as infinitely more.", what=what, ratio=f"{ratio:g}", min=f"{min_share:g}"),

@@ -11,7 +11,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 #: how a column's values are shown; exports keep the raw value (minutes stay minutes)
-KINDS = ("text", "link", "int", "minutes", "percent", "money", "ratio", "datetime")
+#: ("share": a percent with two decimals, for small shares of many clients)
+KINDS = ("text", "link", "int", "minutes", "percent", "share", "money", "ratio", "datetime")
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Table:
             return Decimal(value).quantize(Decimal("0.01"))
         if column.kind == "datetime" and value is not None:
             return value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
-        if column.kind in ("percent", "ratio") and value is not None:
+        if column.kind in ("percent", "share", "ratio") and value is not None:
             return round(float(value), 1 if column.kind == "percent" else 2)
         return value
 
@@ -98,5 +99,5 @@ def to_xlsx(table: Table) -> bytes:
 
 
 def _header(column: Column) -> str:
-    unit = {"minutes": " (min)", "percent": " (%)"}.get(column.kind, "")
+    unit = {"minutes": " (min)", "percent": " (%)", "share": " (%)"}.get(column.kind, "")
     return f"{column.label}{unit}"
