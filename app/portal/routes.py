@@ -57,11 +57,6 @@ def suggested_due(earliest: datetime) -> datetime:
     return datetime.fromtimestamp(-(-seconds // quarter) * quarter, later.tzinfo)
 
 
-def _files(field) -> list[tuple[str, object]]:
-    """(name, stream) of the files actually chosen (an empty file input sends one nameless part)."""
-    return [(f.filename, f.stream) for f in (field.data or []) if getattr(f, "filename", "")]
-
-
 @bp.get("/")
 @contact_required
 def index():
@@ -123,7 +118,7 @@ def new_ticket():
             ticket = operations.create_ticket(
                 current_user, current_user.client, subject=form.subject.data, description=form.description.data or "",
                 priority=form.priority.data, channel="portal", requester=current_user, desired_due_at=desired,
-                files=_files(form.attachments))
+                files=attachment_store.uploaded(form.attachments.data))
             db.session.commit()
             flash(_("Ticket %(n)s registered. We will keep you informed by e-mail.", n=ticket.number), "success")
             return redirect(url_for("portal.ticket", ticket_id=ticket.id))
@@ -168,7 +163,8 @@ def comment(ticket_id: int):
     form = PortalCommentForm()
     if form.validate_on_submit():
         try:
-            operations.add_comment(ticket, current_user, form.body.data, files=_files(form.attachments))
+            operations.add_comment(ticket, current_user, form.body.data,
+                                   files=attachment_store.uploaded(form.attachments.data))
             db.session.commit()
             return redirect(url_for("portal.ticket", ticket_id=ticket.id) + "#comments")
         except DomainError as exc:

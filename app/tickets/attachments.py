@@ -62,6 +62,12 @@ def clean_filename(name: str | None) -> str:
     return name
 
 
+def uploaded(files) -> list[tuple[str, BinaryIO]]:
+    """(name, stream) of the files a form's file field actually received (an empty file input
+    still sends one part without a name)."""
+    return [(f.filename, f.stream) for f in (files or []) if getattr(f, "filename", "")]
+
+
 def allowed_extensions() -> str:
     return ", ".join(sorted(ALLOWED_TYPES))
 

@@ -347,9 +347,8 @@ def add_comment(ticket_id: int):
     form = CommentForm()
     if form.validate_on_submit():
         try:
-            files = [(f.filename, f.stream) for f in (form.attachments.data or []) if getattr(f, "filename", "")]
             operations.add_comment(ticket, current_user, form.body.data, public=form.visibility.data != "internal",
-                                   files=files)
+                                   files=attachment_store.uploaded(form.attachments.data))
             db.session.commit()
             return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#comments")
         except DomainError as exc:
