@@ -110,15 +110,20 @@ def engineer_in_chromium(server_info):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(server_info["base"] + "/login")
-        page.fill("#email", "eng@hourdesk.example")
-        page.fill("#password", "long-enough")
-        page.click("button[type=submit]")
-        page.wait_for_url(server_info["base"] + "/")
-        yield page
+        yield logged_in_page(browser.new_context(), server_info["base"], "eng@hourdesk.example", "/")
         browser.close()
+
+
+def logged_in_page(context, base: str, email: str, landing: str):
+    """A new page of `context` (its own cookies) logged in through the form as `email`."""
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(base + "/login")
+    page.fill("#email", email)
+    page.fill("#password", "long-enough")
+    page.click("button[type=submit]")
+    page.wait_for_url(base + landing)
+    return page
 
 
 def _listen(base: str, token: str, events=("ticket.created", "ticket.updated", "ticket.comment")):
@@ -199,13 +204,7 @@ def test_a_contact_registers_a_ticket_with_a_realistic_due_date_and_the_desk_see
         desk.wait_for_function("window.io !== undefined")
         desk.wait_for_timeout(500)      # the socket connects
         contact_context = desk.context.browser.new_context()
-        portal = contact_context.new_page()
-        portal.set_default_timeout(10_000)
-        portal.goto(server["base"] + "/login")
-        portal.fill("#email", "a@alpha.example")
-        portal.fill("#password", "long-enough")
-        portal.click("button[type=submit]")
-        portal.wait_for_url(server["base"] + "/portal/")
+        portal = logged_in_page(contact_context, server["base"], "a@alpha.example", "/portal/")
         portal.click("a[href='/portal/tickets/new']")
         portal.fill("#subject", "Сервер 1С не отвечает")
         portal.fill("#description", "С 9 утра никто не может войти")
