@@ -10,6 +10,7 @@ from app.contracts import operations as ledger_ops
 from app.contracts.models import Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
 from app.contracts.queries import client_balance
 from app.core.db_setup import serialized_writes
+from app.tickets.operations import add_line, close_ticket, reopen_ticket
 from tests.ledger_helpers import assert_consistent
 from tests.test_api import assert_error
 
@@ -145,6 +146,29 @@ def test_reopen_restores_exactly_and_a_new_close_debits_again(desk, db):
     assert db.session.query(TicketClose).count() == 2
     assert_consistent(desk.client.id)
     assert_error(desk.staff.post(f"/api/v1/tickets/{desk.ticket().id}/reopen", json={}), 409, "invalid_transition")
+
+
+def test_entries_carry_the_instant_of_their_action(desk, db):
+    """A close, a reopen and an adjustment done "at" a given instant date their entries to it (the
+    reports read the ledger by entry date)."""
+    desk.contract()
+    t = desk.ticket(lines=(("SUP", 30),))
+    closed_at, reopened_at = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc), datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+    close_ticket(t, desk.engineer, now=closed_at)
+    reopen_ticket(t, desk.engineer, reason="снова", now=reopened_at)
+    ledger_ops.adjust(desk.client, minutes=-15, reason="звонок", actor=desk.manager, now=reopened_at)
+    db.session.commit()
+    dated = {(e.kind, e.created_at) for e in db.session.scalars(select(LedgerEntry).where(LedgerEntry.kind != "grant"))}
+    assert dated == {("debit", closed_at), ("reversal", reopened_at), ("adjustment", reopened_at)}
+
+
+def test_work_logged_without_a_date_is_dated_by_the_office_calendar(desk, db, monkeypatch):
+    # 22:30 UTC on 29 November is already 30 November in Moscow
+    monkeypatch.setattr(ledger_ops, "utcnow", lambda: datetime(2026, 11, 29, 22, 30, tzinfo=timezone.utc))
+    t = desk.ticket(lines=())
+    line = add_line(t, desk.engineer, service=db.session.scalars(select(Service).where(Service.code == "SUP")).one(),
+                    minutes=20)
+    assert line.performed_on == date(2026, 11, 30)
 
 
 def test_closing_a_cancelled_ticket_is_refused(desk, db):

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -45,8 +46,10 @@ def lock_client(client_id: int) -> None:
 
 
 def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None = None, ticket_id: int | None = None,
-                 close: TicketClose | None = None, author=None, reason: str | None = None) -> LedgerEntry:
-    """Append one entry and move the cached lot remainder and client balance by the same minutes."""
+                 close: TicketClose | None = None, author=None, reason: str | None = None,
+                 at: datetime | None = None) -> LedgerEntry:
+    """Append one entry and move the cached lot remainder and client balance by the same minutes.
+    `at`: the instant of the action that writes it (a close's, an expiry run's); default now."""
     if minutes == 0:
         raise ValueError("a ledger entry cannot be zero minutes")
     # The caches move in SQL (x = x + n), under the client's lock, in the entry's transaction.
@@ -61,7 +64,7 @@ def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None
     if moved.rowcount == 0:   # the client's first entry
         db.session.add(ClientBalance(client_id=client_id, balance_minutes=minutes))
     entry = LedgerEntry(client_id=client_id, lot=lot, kind=kind, minutes=minutes, ticket_id=ticket_id,
-                        close=close, author=author, reason=reason)
+                        close=close, author=author, reason=reason, created_at=at or utcnow())
     db.session.add(entry)
     _announce_balance(client_id)
     return entry
@@ -214,6 +217,11 @@ def _clean_minutes(minutes) -> int:
                                code="invalid_minutes", field="minutes") from None
 
 
+def office_today() -> date:
+    """Today in the office's time zone: the day work logged now was done (reports group by it)."""
+    return utcnow().astimezone(ZoneInfo(current_app.config["HOURDESK_OFFICE_TIMEZONE"])).date()
+
+
 def add_spec_line(*, ticket_id: int, client_id: int, ticket_status: str, service: Service, minutes, engineer=None,
                   note: str = "", performed_on: date | None = None, actor=None) -> SpecLine:
     """Log work on a ticket that is not closed or cancelled; the billing mode comes from the service."""
@@ -226,7 +234,7 @@ def add_spec_line(*, ticket_id: int, client_id: int, ticket_status: str, service
     if len(note) > 2000:
         raise ValidationFailed(_("The note is longer than %(n)d characters.", n=2000), code="note_too_long", field="note")
     line = SpecLine(ticket_id=ticket_id, client_id=client_id, service=service, engineer=engineer or actor, minutes=_clean_minutes(minutes),
-                    billing=service.billing, note=note, performed_on=performed_on or utcnow().date(),
+                    billing=service.billing, note=note, performed_on=performed_on or office_today(),
                     created_by_id=actor.id if actor else None)
     db.session.add(line)
     db.session.flush()
@@ -348,7 +356,7 @@ def debit_close(*, ticket_id: int, client_id: int, actor, now: datetime) -> Tick
     db.session.flush()
     for debit in plan.debits:
         _write_entry("debit", client_id, -debit.minutes, lot=preview.lots.get(debit.lot_id), ticket_id=ticket_id,
-                     close=close, author=actor)
+                     close=close, author=actor, at=now)
     return close
 
 
@@ -363,7 +371,7 @@ def reverse_close(*, ticket_id: int, client_id: int, actor, reason: str | None, 
     lots = {lot.id: lot for lot in _plan_lots(client_id)}
     for credit in ledger.plan_reversal(debits):
         _write_entry("reversal", client_id, credit.minutes, lot=lots.get(credit.lot_id), ticket_id=ticket_id,
-                     close=close, author=actor, reason=reason)
+                     close=close, author=actor, reason=reason, at=now)
     close.reversed_at, close.reversed_by_id, close.reverse_reason = now, actor.id if actor else None, reason
     for line in ticket_lines(ticket_id, details=False):
         line.billed_minutes = None
@@ -405,12 +413,12 @@ def adjust(client: Client, *, minutes, reason: str, actor, now: datetime) -> lis
                       valid_from=now, expires_at=expires, remaining_minutes=0)
         db.session.add(lot)
         db.session.flush()
-        return [_write_entry("adjustment", client.id, minutes, lot=lot, author=actor, reason=reason)]
+        return [_write_entry("adjustment", client.id, minutes, lot=lot, author=actor, reason=reason, at=now)]
     lots = _plan_lots(client.id)
     by_id = {lot.id: lot for lot in lots}
     takes, _unused = ledger.plan_take(-minutes, _as_core(lots), now=now, policy=ledger.ALLOW_NEGATIVE)
-    return [_write_entry("adjustment", client.id, -take.minutes, lot=by_id.get(take.lot_id), author=actor, reason=reason)
-            for take in takes]
+    return [_write_entry("adjustment", client.id, -take.minutes, lot=by_id.get(take.lot_id), author=actor, reason=reason,
+                         at=now) for take in takes]
 
 
 def expire_lots(now: datetime) -> list[LedgerEntry]:
@@ -429,7 +437,7 @@ def expire_lots(now: datetime) -> list[LedgerEntry]:
             (item,) = ledger.plan_expiry(_as_core([lot]), now, rollover=bool(old and old.rollover),
                                          next_contract_available=successor is not None)
             if not item.rollover:
-                written.append(_write_entry("expiry", client_id, -item.minutes, lot=lot, reason="expired"))
+                written.append(_write_entry("expiry", client_id, -item.minutes, lot=lot, reason="expired", at=now))
                 continue
             grant = next(g for g in successor.lots if g.source == "grant")
             target = HourLot(client_id=client_id, contract=successor, source="rollover", granted_minutes=0,
@@ -437,8 +445,8 @@ def expire_lots(now: datetime) -> list[LedgerEntry]:
             db.session.add(target)
             db.session.flush()
             note = f"rollover {old.number} → {successor.number}"
-            written.append(_write_entry("rollover", client_id, -item.minutes, lot=lot, reason=note))
-            written.append(_write_entry("rollover", client_id, item.minutes, lot=target, reason=note))
+            written.append(_write_entry("rollover", client_id, -item.minutes, lot=lot, reason=note, at=now))
+            written.append(_write_entry("rollover", client_id, item.minutes, lot=target, reason=note, at=now))
     for contract in db.session.scalars(select(Contract).where(Contract.status == "active")):
         if all(lot.expires_at <= now for lot in contract.lots if lot.source == "grant") and contract.lots:
             contract.status = "expired"
