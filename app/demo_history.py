@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select, text
 from app.auth.models import User
 from app.auth.operations import create_user
 from app.contracts.models import ClientBalance, Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
-from app.contracts.operations import save_service
+from app.contracts.operations import contract_period, save_service
 from app.core.text import fold
 from app.core.types import utcnow
 from app.extensions import db
@@ -180,9 +180,7 @@ def _contracts(profiles: list[Profile], start: date, years: int, zone: ZoneInfo,
             continue
         for year in range(years + 1):
             starts = start.replace(year=start.year + year)
-            ends = starts.replace(year=starts.year + 1) - timedelta(days=1)
-            valid_from = datetime.combine(starts, time(), zone)
-            expires = datetime.combine(ends + timedelta(days=1), time(), zone)
+            ends, valid_from, expires = contract_period(starts, 12, zone.key)
             granted = p.minutes_per_month * 12
             contracts.append({"id": contract_id, "client_id": p.client_id, "number": f"G-{p.client_id}-{starts.year}",
                               "starts_on": starts, "months": 12, "ends_on": ends, "minutes_per_month": p.minutes_per_month,

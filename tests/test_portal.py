@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.contracts.models import LedgerEntry, TicketClose
 from app.contracts.operations import adjust, create_contract, save_service
 from app.core.types import utcnow
-from app.portal.queries import burn_forecast
+from app.portal.queries import burn_forecast, month_steps
 from app.portal.routes import suggested_due
 from app.sla.operations import create_calendar, create_policy
 from app.tickets.models import Attachment, Comment, Ticket, TicketChange, TicketRating
@@ -363,6 +363,13 @@ def test_work_page_splits_hourly_paid_and_free(portal, client, login, db, make):
     assert "0:00" in totals["overage"]
     assert "Доработка отчёта" in page
     assert client.get("/portal/work?month=2026-13").status_code == 404
+    january = client.get("/portal/work?month=2026-01").get_data(as_text=True)
+    assert "month=2025-12" in january and "month=2026-02" in january
+
+
+def test_month_steps_cross_the_year():
+    assert month_steps(date(2026, 1, 31)) == (date(2026, 1, 1), date(2025, 12, 1), date(2026, 2, 1))
+    assert month_steps(date(2026, 12, 5)) == (date(2026, 12, 1), date(2026, 11, 1), date(2027, 1, 1))
 
 
 # --- isolation --------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.contracts.models import ClientBalance, Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
+from app.contracts.operations import contract_period
 from app.reports.queries import Filters, Period
 from app.tickets.models import Ticket, TicketRating
 
@@ -45,16 +46,13 @@ def history(db, make):
     db.session.add_all(services.values())
 
     def contract(client, number, starts, months, per_month, rate="0"):
-        c = Contract(client_id=client.id, number=number, starts_on=starts, months=months,
-                     ends_on=date(starts.year + (starts.month - 1 + months) // 12, (starts.month - 1 + months) % 12 + 1, 1)
-                     .replace(day=1) - (date(2000, 1, 2) - date(2000, 1, 1)), minutes_per_month=per_month,
-                     overage_rate=Decimal(rate))
+        ends_on, valid_from, expires_at = contract_period(starts, months, "Europe/Moscow")
+        c = Contract(client_id=client.id, number=number, starts_on=starts, months=months, ends_on=ends_on,
+                     minutes_per_month=per_month, overage_rate=Decimal(rate))
         db.session.add(c)
         db.session.flush()
         lot = HourLot(client_id=client.id, contract_id=c.id, source="grant", granted_minutes=per_month * months,
-                      valid_from=datetime.combine(starts, datetime.min.time(), MSK),
-                      expires_at=datetime.combine(c.ends_on, datetime.min.time(), MSK).replace(hour=23, minute=59),
-                      remaining_minutes=0)
+                      valid_from=valid_from, expires_at=expires_at, remaining_minutes=0)
         db.session.add(lot)
         db.session.flush()
         return c, lot

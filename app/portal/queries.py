@@ -10,14 +10,15 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from app.contracts import queries as contract_queries
-from app.contracts.models import Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
+from app.contracts.models import Contract, LedgerEntry, Service, SpecLine, TicketClose
 from app.extensions import db
 from app.tickets.lifecycle import ACTIVE_STATUSES
-from app.tickets.models import Ticket
+from app.tickets.models import Attachment, Comment, Ticket
 
 PER_PAGE = 50
 #: statuses a client still waits on (resolved: waits for the client's confirmation)
@@ -220,10 +221,39 @@ def _month_totals(in_month) -> WorkTotals:
     return totals
 
 
+@dataclass
+class Conversation:
+    """What a contact may read of a ticket's talk: public comments and public files."""
+    comments: list[Comment]
+    #: files attached to the ticket itself
+    ticket_files: list[Attachment]
+    #: comment id → its files
+    comment_files: dict[int, list[Attachment]]
+
+
+def public_conversation(ticket_id: int) -> Conversation:
+    comments = list(db.session.scalars(select(Comment).where(Comment.ticket_id == ticket_id, Comment.public.is_(True))
+                                       .order_by(Comment.id)))
+    files = db.session.scalars(select(Attachment).where(Attachment.ticket_id == ticket_id, Attachment.public.is_(True))
+                               .order_by(Attachment.id))
+    ticket_files, comment_files = [], defaultdict(list)
+    for f in files:
+        (ticket_files if f.comment_id is None else comment_files[f.comment_id]).append(f)
+    return Conversation(comments, ticket_files, dict(comment_files))
+
+
+def public_attachment(ticket_id: int, attachment_id: int) -> Attachment | None:
+    """A public file of this ticket (a file of an internal note, or of another ticket, is None)."""
+    return db.session.scalar(select(Attachment).where(Attachment.id == attachment_id, Attachment.ticket_id == ticket_id,
+                                                      Attachment.public.is_(True)))
+
+
 def client_ticket(client_id: int, ticket_id: int) -> Ticket | None:
     """The ticket if it belongs to the company; None otherwise (the caller answers 404)."""
     return db.session.scalar(select(Ticket).where(Ticket.id == ticket_id, Ticket.client_id == client_id))
 
 
-def lots_of(contract: Contract) -> list[HourLot]:
-    return sorted(contract.lots, key=lambda lot: lot.expires_at)
+def month_steps(day: date) -> tuple[date, date, date]:
+    """The first day of `day`'s month, of the month before and of the month after."""
+    first = day.replace(day=1)
+    return first, first - relativedelta(months=1), first + relativedelta(months=1)

@@ -21,7 +21,7 @@ from app.portal import queries
 from app.portal.forms import ConfirmForm, PortalCommentForm, PortalTicketForm, RatingForm, ReopenForm
 from app.tickets import attachments as attachment_store
 from app.tickets import operations
-from app.tickets.models import Attachment, Comment, Ticket
+from app.tickets.models import Ticket
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
 
@@ -81,9 +81,7 @@ def work():
         month = date.fromisoformat(request.args.get("month", "") + "-01") if request.args.get("month") else today
     except ValueError:
         abort(404)
-    first = month.replace(day=1)
-    following = (first.replace(day=28) + (date(2000, 1, 31) - date(2000, 1, 1))).replace(day=1)
-    previous = (first - (date(2000, 1, 2) - date(2000, 1, 1))).replace(day=1)
+    first, previous, following = queries.month_steps(month)
     page = max(request.args.get("page", 1, type=int), 1)
     rows, totals, has_more = queries.work_in_month(
         _client_id(), datetime.combine(first, time(), tz), datetime.combine(following, time(), tz), page)
@@ -136,16 +134,11 @@ def new_ticket():
 
 
 def _render_ticket(ticket: Ticket, *, comment_form=None, reopen_form=None, rating_form=None, status=200):
-    comments = db.session.scalars(select(Comment).where(Comment.ticket_id == ticket.id, Comment.public.is_(True))
-                                  .order_by(Comment.id)).all()
-    files = db.session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id,
-                                                        Attachment.public.is_(True)).order_by(Attachment.id)).all()
+    conversation = queries.public_conversation(ticket.id)
     lines = ledger_ops.ticket_lines(ticket.id) if ticket.status in ("resolved", "closed") else []
     return render_template(
-        "portal/ticket.html", ticket=ticket, comments=comments,
-        ticket_files=[f for f in files if f.comment_id is None],
-        comment_files={cid: [f for f in files if f.comment_id == cid] for cid in {f.comment_id for f in files}},
-        lines=lines, comment_form=comment_form or PortalCommentForm(formdata=None),
+        "portal/ticket.html", ticket=ticket, comments=conversation.comments, ticket_files=conversation.ticket_files,
+        comment_files=conversation.comment_files, lines=lines, comment_form=comment_form or PortalCommentForm(formdata=None),
         reopen_form=reopen_form or ReopenForm(formdata=None), confirm_form=ConfirmForm(formdata=None),
         rating_form=rating_form or RatingForm(formdata=None), client=current_user.client), status
 
@@ -232,7 +225,5 @@ def rate(ticket_id: int):
 @contact_required
 def attachment(ticket_id: int, attachment_id: int):
     ticket = _ticket(ticket_id)
-    found = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id, Attachment.ticket_id == ticket.id,
-                                                       Attachment.public.is_(True)))
-    return attachment_store.send(found or abort(404))
+    return attachment_store.send(queries.public_attachment(ticket.id, attachment_id) or abort(404))
 

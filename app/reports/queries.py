@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
@@ -83,14 +84,10 @@ def office_calendar() -> clock.Calendar:
     return _default_calendar(current_app.config["HOURDESK_OFFICE_TIMEZONE"], current_app.config["HOURDESK_OFFICE_COUNTRY"])
 
 
-_DEFAULT_CALENDARS: dict = {}
-
-
+@lru_cache(maxsize=8)
 def _default_calendar(tz: str, country: str) -> clock.Calendar:
-    key = (tz, country)
-    if key not in _DEFAULT_CALENDARS:
-        _DEFAULT_CALENDARS[key] = clock.make_calendar(timezone=tz, intervals=DEFAULT_WEEK, country=country or None)
-    return _DEFAULT_CALENDARS[key]
+    # built once per zone and country: holiday tables are not free
+    return clock.make_calendar(timezone=tz, intervals=DEFAULT_WEEK, country=country or None)
 
 
 def _percent(part, whole, digits: int = 1) -> float | None:
