@@ -3,12 +3,14 @@ from pathlib import Path
 
 from flask import Flask
 
+from app.core.uow import UnitOfWorkFlask
+
 from config import Config, config_from_env
 
 
 def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     """Build the application. No migrations, no network, no side effects: just wiring."""
-    app = Flask(__name__, instance_relative_config=False,
+    app = UnitOfWorkFlask(__name__, instance_relative_config=False,
                 instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
     config = config or config_from_env()
     config.check()
@@ -81,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.tickets.routes import bp as tickets_bp
 
     # API routes live in each capability package and attach to the one API blueprint.
+    from app.api import openapi as _openapi  # noqa: F401  (GET /api/v1/openapi.json)
     from app.auth import api as _auth_api  # noqa: F401
     from app.clients import api as _clients_api  # noqa: F401
     from app.contracts import api as _contracts_api  # noqa: F401

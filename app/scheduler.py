@@ -6,17 +6,24 @@ database; a second scheduler started by mistake stays idle until the first one's
 """
 import os
 import socket
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.contracts.tasks import expire_lots_job
 from app.core import lease
 from app.core.types import utcnow
+from app.notifications.tasks import expiry_notices_job, mail_job
+from app.tickets.tasks import announce_job, auto_close_job, sla_job
 
 LEASE_NAME = "scheduler"
 
@@ -33,76 +40,41 @@ def _leader_only(app, fn, holder: str):
             if not lease.acquire(LEASE_NAME, holder, utcnow(), ttl):
                 return
             fn()
-    run.__name__ = fn.__name__
+    run.__name__ = getattr(fn, "__name__", "job")
     return run
 
 
-def sla_job() -> int:
-    from app.extensions import db
-    from app.tickets.tasks import check_sla
-
-    from app.core.db_setup import serialized_writes
-
-    with serialized_writes(db.session):
-        fired = check_sla(utcnow())
-        db.session.commit()
-    return len(fired)
+@dataclass(frozen=True)
+class ScheduledJob:
+    id: str
+    name: str
+    #: the job itself, which lives with its capability (its `tasks.py`); returns how much it did
+    run: Callable[[], object]
+    trigger: BaseTrigger
 
 
-def announce_job() -> int:
-    from app.core.db_setup import serialized_writes
-    from app.extensions import db
-    from app.tickets.announce import announce_due
-
-    with serialized_writes(db.session):
-        count = announce_due(utcnow())
-        db.session.commit()
-    return count
-
-
-def mail_job(holder: str = "scheduler") -> int:
-    from app.notifications.delivery import deliver_due
-
-    return deliver_due(holder=holder).sent
-
-
-def notices_job() -> int:
-    """Daily: tell clients about hours that expire soon (each lot and address once)."""
-    from app.core.db_setup import serialized_writes
-    from app.extensions import db
-    from app.notifications.operations import notify_expiring_lots
-
-    with serialized_writes(db.session):
-        count = notify_expiring_lots(utcnow())
-        db.session.commit()
-    return count
-
-
-def auto_close_job() -> int:
-    from app.tickets.operations import auto_close_resolved
-
-    return len(auto_close_resolved(utcnow()))
+def scheduled_jobs(config, holder: str) -> list[ScheduledJob]:
+    """Every scheduled job with its schedule: the one list to read to know what runs when."""
+    tz = config["HOURDESK_OFFICE_TIMEZONE"]
+    return [
+        ScheduledJob("ledger_expiry", "expire hour lots", expire_lots_job, CronTrigger(hour=0, minute=5, timezone=tz)),
+        ScheduledJob("sla_monitor", "SLA warnings and breaches", sla_job,
+                     IntervalTrigger(seconds=config["HOURDESK_SLA_TICK_SECONDS"])),
+        ScheduledJob("announcements", "repeat announcements of unacknowledged tickets", announce_job,
+                     IntervalTrigger(seconds=config["HOURDESK_ANNOUNCE_TICK_SECONDS"])),
+        ScheduledJob("mail", "send queued e-mail", partial(mail_job, holder),
+                     IntervalTrigger(seconds=config["HOURDESK_MAIL_TICK_SECONDS"])),
+        ScheduledJob("expiry_notices", "notices of hours about to expire", expiry_notices_job,
+                     CronTrigger(hour=9, minute=0, timezone=tz)),
+        ScheduledJob("auto_close", "close tickets resolved long ago", auto_close_job, IntervalTrigger(minutes=15)),
+    ]
 
 
 def build_scheduler(app, holder: str) -> BlockingScheduler:
-    from app.contracts.tasks import expire_lots_job
-
-    tz = app.config["HOURDESK_OFFICE_TIMEZONE"]
-    scheduler = BlockingScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
-                                                             "misfire_grace_time": 3600})
-    scheduler.add_job(_leader_only(app, expire_lots_job, holder), CronTrigger(hour=0, minute=5, timezone=tz),
-                      id="ledger_expiry", name="expire hour lots")
-    scheduler.add_job(_leader_only(app, sla_job, holder), IntervalTrigger(seconds=app.config["HOURDESK_SLA_TICK_SECONDS"]),
-                      id="sla_monitor", name="SLA warnings and breaches")
-    scheduler.add_job(_leader_only(app, announce_job, holder),
-                      IntervalTrigger(seconds=app.config["HOURDESK_ANNOUNCE_TICK_SECONDS"]),
-                      id="announcements", name="repeat announcements of unacknowledged tickets")
-    scheduler.add_job(_leader_only(app, lambda: mail_job(holder), holder),
-                      IntervalTrigger(seconds=app.config["HOURDESK_MAIL_TICK_SECONDS"]), id="mail", name="send queued e-mail")
-    scheduler.add_job(_leader_only(app, notices_job, holder), CronTrigger(hour=9, minute=0, timezone=tz),
-                      id="expiry_notices", name="notices of hours about to expire")
-    scheduler.add_job(_leader_only(app, auto_close_job, holder), IntervalTrigger(minutes=15),
-                      id="auto_close", name="close tickets resolved long ago")
+    scheduler = BlockingScheduler(timezone=app.config["HOURDESK_OFFICE_TIMEZONE"],
+                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+    for job in scheduled_jobs(app.config, holder):
+        scheduler.add_job(_leader_only(app, job.run, holder), job.trigger, id=job.id, name=job.name)
     return scheduler
 
 

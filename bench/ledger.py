@@ -31,7 +31,7 @@ from app.core.db_setup import serialized_writes  # noqa: E402
 from app.core.types import utcnow  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.tickets.models import Ticket  # noqa: E402
-from app.tickets.operations import add_line, close_ticket, create_ticket  # noqa: E402
+from app.tickets.operations import add_line, create_ticket, set_status  # noqa: E402
 from stdnum.ru import inn as ru_inn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +84,7 @@ def close_all(app, engineer_id, ticket_ids):
         engineer = db.session.get(User, engineer_id)
         for ticket_id in ticket_ids:
             with serialized_writes(db.session):
-                close_ticket(db.session.get(Ticket, ticket_id), engineer)
+                set_status(db.session.get(Ticket, ticket_id), engineer, "closed")
                 db.session.commit()
 
 

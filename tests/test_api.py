@@ -189,8 +189,8 @@ def test_ticket_list_filters(make, api, db):
     a, b = make.client(), make.client()
     t1 = make.ticket(client=a, subject="VPN не работает", priority="high")
     make.ticket(client=b, subject="Принтер", priority="low")
-    from app.tickets.operations import update_ticket
-    update_ticket(t1, engineer, status="in_progress", assignee=engineer)
+    from app.tickets.operations import take_ticket
+    take_ticket(t1, engineer)
     db.session.commit()
     caller = api(engineer)
     ids = lambda q: [t["id"] for t in caller.get("/api/v1/tickets" + q).json["items"]]  # noqa: E731

@@ -19,7 +19,7 @@ from app.core.errors import DomainError
 from app.core.types import utcnow
 from app.extensions import db
 from app.tickets.models import Ticket
-from app.tickets.operations import add_line, close_ticket, create_ticket, reopen_ticket
+from app.tickets.operations import add_line, create_ticket, reopen, set_status
 from config import TestingConfig
 from tests.conftest import MIGRATIONS, scratch_postgres_database
 from tests.ledger_helpers import assert_consistent
@@ -94,7 +94,7 @@ def test_sixteen_threads_close_the_same_ticket_once(fresh_app):
         try:
             with serialized_writes(db.session):
                 ticket = db.session.get(Ticket, ticket_id)
-                close_ticket(ticket, db.session.get(User, engineer_id))
+                set_status(ticket, db.session.get(User, engineer_id), "closed")
                 db.session.commit()
             outcomes.append("closed")
         except DomainError as exc:
@@ -122,9 +122,9 @@ def test_sixteen_threads_close_reopen_and_adjust(fresh_app):
             try:
                 with serialized_writes(db.session):
                     if action == "close":
-                        close_ticket(db.session.get(Ticket, ticket_id), db.session.get(User, engineer_id))
+                        set_status(db.session.get(Ticket, ticket_id), db.session.get(User, engineer_id), "closed")
                     elif action == "reopen":
-                        reopen_ticket(db.session.get(Ticket, ticket_id), db.session.get(User, engineer_id),
+                        reopen(db.session.get(Ticket, ticket_id), db.session.get(User, engineer_id),
                                       reason=f"thread {n}")
                     else:
                         ledger_ops.adjust(db.session.get(Client, client_id), minutes=rng.choice([-45, 30, 60]),

@@ -10,7 +10,7 @@ from app.contracts import operations as ledger_ops
 from app.contracts.models import Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
 from app.contracts.queries import client_balance
 from app.core.db_setup import serialized_writes
-from app.tickets.operations import add_line, close_ticket, reopen_ticket
+from app.tickets.operations import add_line, reopen, set_status
 from tests.ledger_helpers import assert_consistent
 from tests.test_api import assert_error
 
@@ -154,8 +154,8 @@ def test_entries_carry_the_instant_of_their_action(desk, db):
     desk.contract()
     t = desk.ticket(lines=(("SUP", 30),))
     closed_at, reopened_at = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc), datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
-    close_ticket(t, desk.engineer, now=closed_at)
-    reopen_ticket(t, desk.engineer, reason="снова", now=reopened_at)
+    set_status(t, desk.engineer, "closed", now=closed_at)
+    reopen(t, desk.engineer, reason="снова", now=reopened_at)
     ledger_ops.adjust(desk.client, minutes=-15, reason="звонок", actor=desk.manager, now=reopened_at)
     db.session.commit()
     dated = {(e.kind, e.created_at) for e in db.session.scalars(select(LedgerEntry).where(LedgerEntry.kind != "grant"))}
@@ -252,8 +252,8 @@ def test_expiry_is_daily_and_idempotent_and_reversal_into_an_expired_lot(desk, d
     # they are not usable and the next expiry run takes them
     with serialized_writes(db.session):
         ticket = db.session.get(type(t), t.id)
-        from app.tickets.operations import reopen_ticket
-        reopen_ticket(ticket, desk.engineer, reason="late complaint", now=after)
+        from app.tickets.operations import reopen
+        reopen(ticket, desk.engineer, reason="late complaint", now=after)
         db.session.commit()
     assert client_balance(desk.client.id) == 30
     from app.contracts.queries import available_minutes

@@ -15,7 +15,7 @@ from app.core.types import utcnow
 from app.notifications.delivery import deliver_due, retry_delay
 from app.notifications.models import MailMessage
 from app.notifications.operations import notify_expiring_lots
-from app.tickets.operations import add_comment, create_ticket, add_line, close_ticket, set_status
+from app.tickets.operations import add_comment, add_line, create_ticket, set_status
 
 
 class Inbox:
@@ -131,7 +131,7 @@ def test_low_balance_tells_the_company_and_its_manager_once(company, make, db, s
     def close_with(minutes):
         ticket = make.ticket(client=company.client, actor=company.engineer)
         add_line(ticket, company.engineer, service=company.service, minutes=minutes)
-        close_ticket(ticket, company.engineer)
+        set_status(ticket, company.engineer, "closed")
         db.session.commit()
 
     close_with(450)          # 150 left: not low yet
@@ -158,7 +158,7 @@ def test_the_clients_own_threshold_in_hours(company, make, db):
     db.session.commit()
     ticket = make.ticket(client=company.client, actor=company.engineer)
     add_line(ticket, company.engineer, service=company.service, minutes=75)   # 525 left < 540
-    close_ticket(ticket, company.engineer)
+    set_status(ticket, company.engineer, "closed")
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(MailMessage)) == 4
 

@@ -17,7 +17,7 @@ from app.portal.queries import burn_forecast, month_steps
 from app.portal.routes import suggested_due
 from app.sla.operations import create_calendar, create_policy
 from app.tickets.models import Attachment, Comment, Ticket, TicketChange, TicketRating
-from app.tickets.operations import add_attachments, add_comment, add_line, close_ticket, set_status
+from app.tickets.operations import add_attachments, add_comment, add_line, set_status
 from tests.ledger_helpers import assert_consistent
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -287,7 +287,7 @@ def test_an_engineers_internal_note_with_a_file_stays_with_the_staff(portal, cli
 def test_staff_see_the_rating_and_the_clients_files(portal, client, login, db, make):
     ticket = _resolved(portal, portal.a, make, db)
     add_attachments(ticket, portal.a.contact, [("скрин.png", io.BytesIO(PNG))])
-    close_ticket(ticket, portal.a.contact)
+    set_status(ticket, portal.a.contact, "closed")
     from app.tickets.operations import rate_ticket
     rate_ticket(ticket, portal.a.contact, rating=3, comment="Средне")
     db.session.commit()
@@ -303,7 +303,7 @@ def test_staff_see_the_rating_and_the_clients_files(portal, client, login, db, m
 
 def test_dashboard_shows_balance_contracts_forecast_and_open_tickets(portal, client, login, db, make):
     done = _resolved(portal, portal.a, make, db, minutes=120)
-    close_ticket(done, portal.engineer)
+    set_status(done, portal.engineer, "closed")
     portal.a.ticket(make, subject="Открытая заявка А")
     portal.b.ticket(make, subject="Чужая заявка Б")
     db.session.commit()
@@ -326,7 +326,7 @@ def test_burn_forecast_states(portal, db, make):
     for days_ago in (10, 40, 70, 100):    # 3 × 1365 minutes in the 91-day window (45 a day), one before it
         ticket = portal.a.ticket(make)
         add_line(ticket, portal.engineer, service=portal.services["SUP"], minutes=1365)
-        close_ticket(ticket, portal.engineer, now=now - timedelta(days=days_ago))
+        set_status(ticket, portal.engineer, "closed", now=now - timedelta(days=days_ago))
     db.session.commit()
     forecast = burn_forecast(client_id, now, 4500, ends, tz)   # 4500 / 45 = 100 days
     assert forecast.state == "runs_out"
@@ -338,7 +338,7 @@ def test_burn_forecast_states(portal, db, make):
 def test_hours_history_explains_every_entry(portal, client, login, db, make):
     ticket = _resolved(portal, portal.a, make, db, minutes=50, subject="Починили почту")
     add_line(ticket, portal.engineer, service=portal.services["UPD"], minutes=30)
-    close_ticket(ticket, portal.engineer)
+    set_status(ticket, portal.engineer, "closed")
     adjust(portal.a.client, minutes=-90, reason="Работы по телефону в выходные", actor=portal.engineer, now=utcnow())
     db.session.commit()
     login(portal.a.contact)
@@ -353,7 +353,7 @@ def test_work_page_splits_hourly_paid_and_free(portal, client, login, db, make):
     ticket = _resolved(portal, portal.a, make, db, minutes=50, subject="Доработка отчёта")
     add_line(ticket, portal.engineer, service=portal.services["DEV"], minutes=90)
     add_line(ticket, portal.engineer, service=portal.services["UPD"], minutes=30)
-    close_ticket(ticket, portal.engineer)
+    set_status(ticket, portal.engineer, "closed")
     db.session.commit()
     login(portal.a.contact)
     page = client.get("/portal/work").get_data(as_text=True)
@@ -391,7 +391,7 @@ def test_a_contact_never_reaches_another_companys_objects_by_id(portal, client, 
         foreign.append(_resolved(portal, portal.b, make, db, subject=f"СЕКРЕТ Б {n}"))
     for ticket in foreign:
         add_attachments(ticket, portal.b.contact, [("b-secret.txt", io.BytesIO(b"SECRET-B-FILE"))])
-    close_ticket(foreign[0], portal.engineer)
+    set_status(foreign[0], portal.engineer, "closed")
     db.session.commit()
     files = {a.ticket_id: a.id for a in db.session.scalars(select(Attachment))}
     before = (db.session.scalar(select(func.count()).select_from(TicketChange)),
@@ -474,35 +474,35 @@ def test_contacts_cannot_open_staff_pages(portal, client, login, make):
 
 
 def test_a_resolved_ticket_nobody_answers_closes_itself_after_the_configured_days(portal, db, make, app, monkeypatch):
-    from app.tickets.operations import auto_close_resolved
+    from app.tickets.tasks import auto_close_job
     monkeypatch.setitem(app.config, "HOURDESK_AUTO_CLOSE_DAYS", 7)
     old = _resolved(portal, portal.a, make, db, minutes=20, subject="Давно решена")
     fresh = _resolved(portal, portal.a, make, db, minutes=20, subject="Только что решена")
     now = utcnow()
-    assert auto_close_resolved(now + timedelta(days=6, hours=23)) == []
+    assert auto_close_job(now + timedelta(days=6, hours=23)) == []
     old.resolved_at = now - timedelta(days=8)
     db.session.commit()
-    assert auto_close_resolved(now) == [old.id]
+    assert auto_close_job(now) == [old.id]
     db.session.refresh(old)
     db.session.refresh(fresh)
     assert (old.status, fresh.status) == ("closed", "resolved")
     close = db.session.scalars(select(TicketClose)).one()
     assert (close.ticket_id, close.debited_minutes, close.closed_by_id) == (old.id, 30, None)
     assert "auto_closed" in {c.field for c in old.changes}
-    assert auto_close_resolved(now) == []     # nothing twice
+    assert auto_close_job(now) == []     # nothing twice
     monkeypatch.setitem(app.config, "HOURDESK_AUTO_CLOSE_DAYS", 0)
-    assert auto_close_resolved(now + timedelta(days=30)) == []
+    assert auto_close_job(now + timedelta(days=30)) == []
     assert_consistent(portal.a.client.id)
 
 
 def test_a_blocked_overdraft_leaves_the_ticket_resolved_for_the_staff(portal, db, make, app, monkeypatch):
-    from app.tickets.operations import auto_close_resolved
+    from app.tickets.tasks import auto_close_job
     portal.a.contract.overdraft = "block"
     db.session.commit()
     ticket = _resolved(portal, portal.a, make, db, minutes=10_000, subject="Слишком много")
     ticket.resolved_at = utcnow() - timedelta(days=30)
     db.session.commit()
-    assert auto_close_resolved(utcnow()) == []
+    assert auto_close_job(utcnow()) == []
     db.session.refresh(ticket)
     assert ticket.status == "resolved"
 

@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 from app.tickets.models import Comment, Ticket, TicketChange
-from app.tickets.operations import set_status, update_ticket
+from app.tickets.operations import set_status, take_ticket, update_ticket
 
 
 def test_register_ticket_through_the_form(client, make, login, db):
@@ -133,7 +133,7 @@ def test_list_filters_search_sort_and_pages(client, make, login, db, app):
     urgent = make.ticket(client=a, subject="Сервер лежит", priority="critical")
     for i in range(30):
         make.ticket(client=b, subject=f"Картридж {i}", priority="low")
-    update_ticket(urgent, engineer, status="in_progress", assignee=engineer)
+    take_ticket(urgent, engineer)
     db.session.commit()
 
     def numbers(query):
@@ -162,7 +162,7 @@ def test_dashboard_shows_unacknowledged_mine_and_overdue(client, make, login, db
     engineer = login(make.user("engineer"))
     new = make.ticket(subject="Новая заявка")
     mine = make.ticket(subject="Моя заявка")
-    update_ticket(mine, engineer, status="in_progress", assignee=engineer)
+    take_ticket(mine, engineer)
     late = make.ticket(subject="Просроченная", resolution_due_at=datetime.now(timezone.utc) - timedelta(hours=1))
     set_status(late, engineer, "in_progress")
     done = make.ticket(subject="Закрытая просроченная", resolution_due_at=datetime.now(timezone.utc) - timedelta(hours=1))

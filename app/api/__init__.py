@@ -1,4 +1,4 @@
-"""The public JSON API, v1 (shared/API.md).
+"""The public JSON API, v1 (docs/api.md).
 
 Each capability package declares its routes with `api_route`, which registers the Flask view and
 records the OpenAPI operation from the same marshmallow schemas, so the served document cannot
@@ -7,10 +7,10 @@ drift from the code. Authentication is by bearer token only; CSRF does not apply
 from dataclasses import dataclass, field
 from functools import wraps
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, request
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.core.errors import DomainError
+from app.core.errors import DomainError, api_error, error_response
 from app.extensions import csrf, db, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -19,24 +19,14 @@ csrf.exempt(bp)
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 200
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None, **extra):
-    body = {"error": {"code": code, "message": message, "field": field, **extra}}
-    response = jsonify(body)
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="hourdesk"'
-    return response
+__all__ = ["error_response"]   # the API's error format, re-exported for the capability packages
 
-
-@bp.errorhandler(DomainError)
-def _domain_error(exc: DomainError):
-    db.session.rollback()
-    return error_response(exc.status, exc.code, exc.message, exc.field, **_jsonable(exc.extra))
+# The view raised, so the request is already rolled back (app.core.uow); these only answer.
+bp.register_error_handler(DomainError, api_error)
 
 
 @bp.errorhandler(ValidationError)
 def _schema_error(exc: ValidationError):
-    db.session.rollback()
     messages = exc.normalized_messages()
     first_field = next(iter(messages), None) if isinstance(messages, dict) else None
     detail = messages.get(first_field) if first_field else messages
@@ -44,10 +34,6 @@ def _schema_error(exc: ValidationError):
         detail = detail[0] if isinstance(detail, list) else next(iter(detail.values()))
     return error_response(422, "validation_failed", f"{first_field}: {detail}" if first_field else str(detail),
                           None if first_field in (None, "_schema") else first_field, details=messages)
-
-
-def _jsonable(extra: dict) -> dict:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in extra.items()}
 
 
 class BadRequest(DomainError):
@@ -142,6 +128,3 @@ def api_route(rule: str, method: str, *, summary: str, status: int = 200, body=N
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapped, methods=[method])
         return view
     return decorator
-
-
-from app.api import openapi  # noqa: E402,F401  (registers GET /openapi.json)

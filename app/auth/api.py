@@ -19,5 +19,4 @@ def create_token():
     if user is None:
         return error_response(401, "invalid_credentials", "Wrong e-mail or password, or the account is disabled.")
     _, raw = operations.issue_token(user, data["name"] or "api")
-    db.session.commit()
     return {"token": raw}, 201

@@ -83,6 +83,23 @@ def user_for_token(raw: str) -> User | None:
     return token.user
 
 
+def set_locale(user: User, locale: str) -> None:
+    """The language a user reads Hourdesk (and its e-mails) in."""
+    if locale not in ("ru", "en"):
+        raise ValidationFailed(_("Unknown language %(l)s.", l=locale), code="invalid_locale", field="locale")
+    user.locale = locale
+    db.session.flush()
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    """Enable or disable a user's access (a disabled user cannot log in, and its tokens stop
+    working). Nobody disables themselves: an admin would lock the office out by one click."""
+    if user.id == actor.id and not active:
+        raise Conflict(_("You cannot disable yourself."), code="cannot_disable_self", field="active")
+    user.active = active
+    db.session.flush()
+
+
 def revoke_token(token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()

@@ -11,8 +11,8 @@ from app.auth.forms import LoginForm, TokenForm, UserForm
 from app.auth.models import ApiToken, User
 from app.clients.queries import client_by_inn
 from app.core.db_setup import writes
-from app.core.errors import DomainError
-from app.core.web import roles_required
+from app.core.errors import domain_errors
+from app.core.web import load_or_404, roles_required
 from app.extensions import db, limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -45,7 +45,6 @@ def login():
         else:
             session.clear()  # a fresh session on login: no fixation
             login_user(user, remember=form.remember.data)
-            db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
     return render_template("auth/login.html", form=form)
 
@@ -66,8 +65,7 @@ def set_language(code: str):
         abort(404)
     session["lang"] = code
     if current_user.is_authenticated:
-        current_user.locale = code
-        db.session.commit()
+        operations.set_locale(current_user, code)
     return redirect(_safe_next(request.args.get("next")) or url_for("tickets.home"))
 
 
@@ -78,7 +76,6 @@ def tokens():
     new_token = None
     if form.validate_on_submit():
         _, new_token = operations.issue_token(current_user, form.name.data)
-        db.session.commit()
         form = TokenForm(formdata=None)
     items = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
                                .order_by(ApiToken.id.desc())).all()
@@ -88,11 +85,7 @@ def tokens():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
-        abort(404)
-    operations.revoke_token(token)
-    db.session.commit()
+    operations.revoke_token(load_or_404(ApiToken, token_id, user_id=current_user.id))
     flash(_("The token is revoked."), "success")
     return redirect(url_for("auth.tokens"))
 
@@ -108,15 +101,11 @@ def users():
             if client is None:
                 form.client_inn.errors.append(_("No client with this INN."))
         if not form.errors:
-            try:
+            with domain_errors(form, default="email"):
                 user = operations.create_user(form.email.data, role=form.role.data, password=form.password.data,
                                               name=form.name.data, client=client, locale=form.locale.data)
-                db.session.commit()
                 flash(_("User %(e)s created.", e=user.email), "success")
                 return redirect(url_for("auth.users"))
-            except DomainError as exc:
-                db.session.rollback()
-                getattr(form, exc.field, form.email).errors.append(exc.message)
     items = db.session.scalars(select(User).order_by(User.role, User.name)).all()
     return render_template("auth/users.html", form=form, users=items), 422 if form.errors else 200
 
@@ -124,10 +113,7 @@ def users():
 @bp.post("/admin/users/<int:user_id>/active")
 @roles_required("admin")
 def toggle_active(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
-    if user.id == current_user.id:
-        flash(_("You cannot disable yourself."), "warning")
-    else:
-        user.active = not user.active
-        db.session.commit()
+    user = load_or_404(User, user_id)
+    with domain_errors():
+        operations.set_active(user, not user.active, actor=current_user)
     return redirect(url_for("auth.users"))

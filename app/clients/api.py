@@ -51,7 +51,6 @@ def list_clients():
 def create_client():
     data = ClientIn().load(json_body())
     client = operations.create_client(**data)
-    db.session.commit()
     return client_detail_json(client), 201
 
 

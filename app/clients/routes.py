@@ -10,17 +10,13 @@ from app.clients.forms import ClientForm, ContactForm
 from app.clients.models import Client
 from app.clients.queries import client_search, picker_results
 from app.contracts.queries import balance_summary
-from app.core.errors import DomainError
+from app.core.errors import domain_errors
 from app.core.types import utcnow
-from app.core.web import staff_required
+from app.core.web import load_or_404, staff_required
 from app.extensions import db
 from app.tickets.queries import ticket_list_query
 
 bp = Blueprint("clients", __name__, url_prefix="/clients", template_folder="templates")
-
-
-def _get_client(client_id: int) -> Client:
-    return db.session.get(Client, client_id) or abort(404)
 
 
 def _manager_choices() -> list[tuple[int, str]]:
@@ -30,23 +26,18 @@ def _manager_choices() -> list[tuple[int, str]]:
 
 
 def _save(form: ClientForm, client: Client | None) -> Client | None:
-    """Run the create/update operation; put its error on the right field."""
+    """Run the create/update operation; its error goes on the right field (None then)."""
     values = dict(name=form.name.data, inn=form.inn.data, country=form.country.data or None,
                   timezone=form.timezone.data, email=form.email.data, phone=form.phone.data,
                   notes=form.notes.data, low_balance_unit=form.low_balance_unit.data or None,
                   low_balance_value=form.low_balance_value.data if form.low_balance_unit.data else None,
                   account_manager=db.session.get(User, form.account_manager_id.data) if form.account_manager_id.data else None)
-    try:
+    with domain_errors(form, default="name"):
         if client is None:
-            client = operations.create_client(**values)
-        else:
-            operations.update_client(client, active=form.active.data, **values)
-        db.session.commit()
+            return operations.create_client(**values)
+        operations.update_client(client, active=form.active.data, **values)
         return client
-    except DomainError as exc:
-        db.session.rollback()
-        getattr(form, exc.field or "name", form.name).errors.append(exc.message)
-        return None
+    return None
 
 
 @bp.get("/")
@@ -73,7 +64,7 @@ def create():
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit(client_id: int):
-    client = _get_client(client_id)
+    client = load_or_404(Client, client_id)
     form = ClientForm(obj=client)
     form.account_manager_id.choices = _manager_choices()
     if request.method == "GET":
@@ -88,7 +79,7 @@ def edit(client_id: int):
 @bp.get("/<int:client_id>")
 @staff_required
 def detail(client_id: int):
-    client = _get_client(client_id)
+    client = load_or_404(Client, client_id)
     return _render_detail(client, ContactForm())
 
 
@@ -101,18 +92,14 @@ def _render_detail(client: Client, contact_form: ContactForm):
 @bp.post("/<int:client_id>/contacts")
 @staff_required
 def add_contact(client_id: int):
-    client = _get_client(client_id)
+    client = load_or_404(Client, client_id)
     form = ContactForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, default="email"):
             user_operations.create_user(form.email.data, role="client", password=form.password.data,
                                         name=form.name.data, client=client, locale=form.locale.data)
-            db.session.commit()
             flash(_("Contact added."), "success")
             return redirect(url_for("clients.detail", client_id=client.id))
-        except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "email", form.email).errors.append(exc.message)
     return _render_detail(client, form), 422
 
 

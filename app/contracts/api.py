@@ -26,7 +26,6 @@ def create_service():
     data = ServiceIn().load(json_body())
     service = operations.save_service(None, code=data["code"], name_ru=data["name"], name_en=data["name_en"],
                                       billing=data["billing"], rate=data["rate"], kind=data["kind"])
-    db.session.commit()
     return ServiceOut().dump(service), 201
 
 
@@ -38,7 +37,6 @@ def create_contract():
     if client is None:
         raise ValidationFailed("No such client.", code="unknown_client", field="client_id")
     contract = operations.create_contract(client, actor=current_api_user(), **data)
-    db.session.commit()
     return ContractOut().dump(contract), 201
 
 
@@ -67,7 +65,6 @@ def create_adjustment(client_id: int):
     data = AdjustmentIn().load(json_body())
     entries = operations.adjust(client, minutes=data["minutes"], reason=data["reason"], actor=current_api_user(),
                                 now=utcnow())
-    db.session.commit()
     body = EntryOut().dump(entries[0])
     body["entries"] = EntryOut(many=True).dump(entries)
     return body, 201

@@ -41,8 +41,17 @@ _BALANCE_TOLD = "hourdesk_balance_told"  # session.info key: clients whose balan
 def lock_client(client_id: int) -> None:
     """Serialise ledger changes per client: a row lock on PostgreSQL, taken once per transaction.
     (On SQLite the transaction already holds the database's write lock: it began IMMEDIATE.)"""
-    if db.engine.dialect.name == "postgresql" and _first_in_transaction(_LOCKED, client_id):
+    if _first_in_transaction(_LOCKED, client_id) and db.engine.dialect.name == "postgresql":
         db.session.execute(select(Client.id).where(Client.id == client_id).with_for_update())
+
+
+def _require_lock(client_id: int) -> None:
+    """For operations whose caller must decide under the lock (a close re-reads its ticket after
+    locking): a programming error, not a user's, when the caller did not take it."""
+    session = db.session()
+    owner, locked = session.info.get(_LOCKED, (None, set()))
+    if owner is not session.get_transaction() or client_id not in locked:
+        raise RuntimeError(f"lock_client({client_id}) must be called first in this transaction")
 
 
 def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None = None, ticket_id: int | None = None,
@@ -334,8 +343,9 @@ def active_close(ticket_id: int) -> TicketClose | None:
 
 def debit_close(*, ticket_id: int, client_id: int, actor, now: datetime) -> TicketClose:
     """Rules 2–6: bill the lines, debit the hourly minutes from the lots, record the close.
-    Exactly once: an unreversed close already there is a 409 (and the unique index the last guard)."""
-    lock_client(client_id)
+    Exactly once: an unreversed close already there is a 409 (and the unique index the last guard).
+    The caller holds `lock_client(client_id)` and has re-read the ticket under it."""
+    _require_lock(client_id)
     if active_close(ticket_id) is not None:
         raise Conflict(_("The ticket is already closed."), code="already_closed", field="status")
     preview = preview_close(ticket_id=ticket_id, client_id=client_id, now=now, details=False)
@@ -362,8 +372,9 @@ def debit_close(*, ticket_id: int, client_id: int, actor, now: datetime) -> Tick
 
 def reverse_close(*, ticket_id: int, client_id: int, actor, reason: str | None, now: datetime) -> TicketClose | None:
     """Rule 7: one reversal per debit of the last close, back to the same lot (expired or not);
-    the close's overage is cancelled with it. None when the ticket has no unreversed close."""
-    lock_client(client_id)
+    the close's overage is cancelled with it. None when the ticket has no unreversed close.
+    The caller holds `lock_client(client_id)`."""
+    _require_lock(client_id)
     close = active_close(ticket_id)
     if close is None:
         return None
@@ -413,12 +424,15 @@ def adjust(client: Client, *, minutes, reason: str, actor, now: datetime) -> lis
                       valid_from=now, expires_at=expires, remaining_minutes=0)
         db.session.add(lot)
         db.session.flush()
-        return [_write_entry("adjustment", client.id, minutes, lot=lot, author=actor, reason=reason, at=now)]
-    lots = _plan_lots(client.id)
-    by_id = {lot.id: lot for lot in lots}
-    takes, _unused = ledger.plan_take(-minutes, _as_core(lots), now=now, policy=ledger.ALLOW_NEGATIVE)
-    return [_write_entry("adjustment", client.id, -take.minutes, lot=by_id.get(take.lot_id), author=actor, reason=reason,
-                         at=now) for take in takes]
+        entries = [_write_entry("adjustment", client.id, minutes, lot=lot, author=actor, reason=reason, at=now)]
+    else:
+        lots = _plan_lots(client.id)
+        by_id = {lot.id: lot for lot in lots}
+        takes, _unused = ledger.plan_take(-minutes, _as_core(lots), now=now, policy=ledger.ALLOW_NEGATIVE)
+        entries = [_write_entry("adjustment", client.id, -take.minutes, lot=by_id.get(take.lot_id), author=actor,
+                                reason=reason, at=now) for take in takes]
+    db.session.flush()
+    return entries
 
 
 def expire_lots(now: datetime) -> list[LedgerEntry]:

@@ -9,28 +9,19 @@ from app.clients.models import Client
 from app.contracts import operations, queries
 from app.contracts.forms import OVERDRAFT_LABELS, AdjustmentForm, ContractForm, ServiceForm, WaiveForm
 from app.contracts.models import Service, TicketClose
-from app.core.errors import DomainError
+from app.core.errors import domain_errors
 from app.core.types import utcnow
-from app.core.web import manager_required, staff_required
+from app.core.web import load_or_404, manager_required, staff_required
 from app.extensions import db
 from app.sla.models import SlaPolicy
 
 bp = Blueprint("contracts", __name__, template_folder="templates")
 
 
-def _client(client_id: int) -> Client:
-    return db.session.get(Client, client_id) or abort(404)
-
-
-def _form_error(form, exc: DomainError, default: str) -> None:
-    db.session.rollback()
-    getattr(form, exc.field or default, getattr(form, default)).errors.append(exc.message)
-
-
 @bp.get("/clients/<int:client_id>/contracts")
 @staff_required
 def contracts(client_id: int):
-    client = _client(client_id)
+    client = load_or_404(Client, client_id)
     return _render_contracts(client, ContractForm(formdata=None))
 
 
@@ -48,30 +39,27 @@ def _render_contracts(client: Client, form: ContractForm, status: int = 200):
 @bp.post("/clients/<int:client_id>/contracts")
 @manager_required
 def create_contract(client_id: int):
-    client = _client(client_id)
+    client = load_or_404(Client, client_id)
     form = ContractForm()
     form.sla_policy_id.choices = _policy_choices()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, default="number"):
             contract = operations.create_contract(
                 client, number=form.number.data, starts_on=form.starts_on.data, months=form.months.data,
                 hours_per_month=form.hours_per_month.data,
                 billing_increment_minutes=form.billing_increment_minutes.data, overdraft=form.overdraft.data,
                 overage_rate=form.overage_rate.data, rollover=form.rollover.data,
                 sla_policy_id=form.sla_policy_id.data or None, actor=current_user)
-            db.session.commit()
             flash(_("Contract %(n)s signed: %(h)s hours granted.", n=contract.number,
                     h=contract.granted_minutes // 60), "success")
             return redirect(url_for("contracts.contracts", client_id=client.id))
-        except DomainError as exc:
-            _form_error(form, exc, "number")
     return _render_contracts(client, form, 422)
 
 
 @bp.get("/clients/<int:client_id>/ledger")
 @staff_required
 def client_ledger(client_id: int):
-    client = _client(client_id)
+    client = load_or_404(Client, client_id)
     return _render_ledger(client, AdjustmentForm(formdata=None))
 
 
@@ -85,35 +73,28 @@ def _render_ledger(client: Client, form: AdjustmentForm, status: int = 200):
 @bp.post("/clients/<int:client_id>/adjustments")
 @manager_required
 def adjust(client_id: int):
-    client = _client(client_id)
+    client = load_or_404(Client, client_id)
     form = AdjustmentForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, default="minutes"):
             operations.adjust(client, minutes=form.minutes.data, reason=form.reason.data, actor=current_user,
                               now=utcnow())
-            db.session.commit()
             flash(_("Adjustment recorded."), "success")
             return redirect(url_for("contracts.client_ledger", client_id=client.id))
-        except DomainError as exc:
-            _form_error(form, exc, "minutes")
     return _render_ledger(client, form, 422)
 
 
 @bp.post("/closes/<int:close_id>/waive")
 @manager_required
 def waive(close_id: int):
-    close = db.session.get(TicketClose, close_id) or abort(404)
+    close = load_or_404(TicketClose, close_id)
     form = WaiveForm()
     if not form.validate_on_submit():
         flash(_("Say why the overage is waived."), "danger")
         return redirect(url_for("contracts.client_ledger", client_id=close.client_id)), 303
-    try:
+    with domain_errors():
         operations.waive_overage(close, reason=form.reason.data, actor=current_user)
-        db.session.commit()
         flash(_("Overage waived."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
     return redirect(url_for("contracts.client_ledger", client_id=close.client_id))
 
 
@@ -132,19 +113,16 @@ def create_service():
 @bp.route("/services/<int:service_id>/edit", methods=["GET", "POST"])
 @manager_required
 def edit_service(service_id: int):
-    return _service_form(db.session.get(Service, service_id) or abort(404))
+    return _service_form(load_or_404(Service, service_id))
 
 
 def _service_form(service: Service | None):
     form = ServiceForm(obj=service)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, default="code"):
             operations.save_service(service, code=form.code.data, name_ru=form.name_ru.data, name_en=form.name_en.data,
                                     billing=form.billing.data, rate=form.rate.data, kind=form.kind.data,
                                     active=form.active.data)
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("contracts.services"))
-        except DomainError as exc:
-            _form_error(form, exc, "code")
     return render_template("contracts/service_form.html", form=form, service=service), 422 if form.errors else 200

@@ -1,19 +1,18 @@
-"""Scheduled ledger work. Thin: open a unit of work, call the operation, commit."""
+"""The ledger's scheduled job (registered with its schedule in `app.scheduler`) and its command.
+Thin: open a unit of work, call the operation, commit."""
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from app.contracts import operations
-from app.core.db_setup import serialized_writes
 from app.core.types import utcnow
-from app.extensions import db
+from app.core.uow import job_transaction
 
 
 def expire_lots_job() -> int:
     """Expire (or roll over) lots past their date; safe to run twice, it finds nothing left."""
-    with serialized_writes(db.session):
+    with job_transaction():
         entries = operations.expire_lots(utcnow())
-        db.session.commit()
     if entries:
         current_app.logger.info("ledger expiry wrote %d entries", len(entries))
     return len(entries)

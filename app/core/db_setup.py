@@ -2,6 +2,7 @@
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from flask import current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -36,6 +37,12 @@ def serialized_writes(session):
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def is_write_request() -> bool:
+    """Does this request change data: a writing method, or a GET view marked `writes`?"""
+    view = current_app.view_functions.get(request.endpoint)
+    return request.method in WRITE_METHODS or getattr(view, "writes", False)
+
+
 def init_request_transactions(app) -> None:
     """On SQLite, a request that writes takes the write lock when its transaction begins.
 
@@ -44,11 +51,9 @@ def init_request_transactions(app) -> None:
     the scheduler commit several times a second. Starting write requests with BEGIN IMMEDIATE
     makes them wait their turn instead (busy timeout). Reads (GET) stay concurrent.
     """
-    from flask import g, request
-
     @app.before_request
     def _begin_immediate_for_writes():
-        if request.method in WRITE_METHODS or getattr(app.view_functions.get(request.endpoint), "writes", False):
+        if is_write_request():
             g._immediate_token = _IMMEDIATE.set(True)
 
     @app.teardown_request

@@ -1,14 +1,19 @@
-"""The unit of work: side effects wait for the commit.
+"""The unit of work: one commit per web request or job, and side effects that wait for it.
 
-Operations call `after_commit(fn)` to queue an e-mail, a Socket.IO event or an announcement; the
-queue runs only once the session commits and is dropped on rollback, so nobody is told about a
-change that never happened.
+Operations flush and never commit; for a web request `UnitOfWorkFlask` commits once the view has
+answered, for a scheduled job its thin wrapper does. Operations call `after_commit(fn)` to queue an
+e-mail, a Socket.IO event or an announcement; the queue runs only once the session commits and is
+dropped on rollback, so nobody is told about a change that never happened.
 """
 from collections.abc import Callable
+from contextlib import contextmanager
 
-from flask import current_app
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from app.core.db_setup import is_write_request, serialized_writes
+from app.extensions import db
 
 _KEY = "hourdesk_after_commit"
 _BEFORE_KEY = "hourdesk_before_commit"
@@ -69,3 +74,52 @@ def install(session_factory) -> None:
                 fn()
             except Exception:
                 current_app.logger.exception("rollback clean-up failed")
+
+
+# --- the web request as the unit of work --------------------------------------------------------
+
+_FAILED_KEY = "_hourdesk_uow_failed"
+
+
+class UnitOfWorkFlask(Flask):
+    """A Flask whose requests are units of work: views call operations (which flush) and render;
+    this is the one place that commits.
+
+    A request that writes (POST/PUT/PATCH/DELETE, or a GET view marked `writes`) commits once its
+    view has returned a response below 400 and no domain error was turned into a form or flash
+    message (`abandon`); anything else — an exception, an error status, a read — rolls back. The
+    response is built before the commit, so what the view read is what it answers.
+    """
+
+    def dispatch_request(self):
+        try:
+            response = self.make_response(super().dispatch_request())
+            if g.pop(_FAILED_KEY, False) or response.status_code >= 400 or not is_write_request():
+                db.session.rollback()
+            else:
+                db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        return response
+
+
+def abandon() -> None:
+    """Roll the request's work back now and make sure it is not committed when the view returns:
+    for a view that answers a domain error with a form error or a message instead of raising."""
+    db.session.rollback()
+    if has_request_context():
+        g.setdefault(_FAILED_KEY, True)
+
+
+@contextmanager
+def job_transaction():
+    """A scheduled job's or a command's unit of work: the write lock from its start (SQLite), one
+    commit at the end, a rollback on any error. A job that works in batches opens one per batch."""
+    with serialized_writes(db.session):
+        try:
+            yield
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise

@@ -10,6 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.auth.models import MANAGER_ROLES, STAFF_ROLES, User
+from app.core.errors import error_response
 from app.extensions import db, login_manager
 
 
@@ -32,6 +33,15 @@ staff_required = roles_required(*STAFF_ROLES)
 manager_required = roles_required(*MANAGER_ROLES)
 
 
+def load_or_404(model, ident, **belongs_to):
+    """The `model` row with primary key `ident`, or a 404. With `belongs_to` (`ticket_id=7`,
+    `client_id=…`) a row that belongs elsewhere is a 404 too, so another parent's ids show nothing."""
+    found = db.session.get(model, ident) if isinstance(ident, int) else None
+    if found is None or any(getattr(found, name) != value for name, value in belongs_to.items()):
+        abort(404)
+    return found
+
+
 def render_markdown(text: str | None) -> Markup:
     """Markdown → HTML with everything dangerous removed (nh3/ammonia allow-list)."""
     html = md.markdown(text or "", extensions=["nl2br", "fenced_code", "sane_lists"])
@@ -51,7 +61,6 @@ def init_app(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def unauthorized():
         if request.blueprint == "api" or request.path.startswith("/api/"):
-            from app.api import error_response
             return error_response(401, "unauthorized", "Authentication required.")
         if request.headers.get("HX-Request"):
             # htmx fragments: ask the browser to go to the login page instead of swapping it in
@@ -96,11 +105,8 @@ def format_minutes(minutes: int | None) -> str:
 def _html_error(code: int):
     def handler(error):
         if request.path.startswith("/api/"):
-            from app.api import error_response
             names = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                      413: "payload_too_large", 429: "too_many_requests", 500: "internal_error"}
             return error_response(code, names[code], getattr(error, "description", "") or names[code])
-        if code == 500:
-            db.session.rollback()
         return render_template("error.html", code=code, error=error), code
     return handler

@@ -15,9 +15,11 @@ from email.utils import make_msgid
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.core import lease
+from app.core.errors import Conflict
 from app.core.db_setup import serialized_writes
 from app.core.types import utcnow
 from app.extensions import db
@@ -147,9 +149,10 @@ def _close(smtp) -> None:
 def retry_failed(message: MailMessage) -> None:
     """An admin's decision to try a failed message again (from now, attempts kept for the record)."""
     if message.status != "failed":
-        return
+        raise Conflict(_("Only a failed message can be retried."), code="not_failed", field="status")
     message.status = "pending"
     message.next_attempt_at = utcnow()
+    db.session.flush()
 
 
 mail_cli = click.Group("mail", help="The e-mail outbox.")

@@ -3,7 +3,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.core.web import roles_required
+from app.core.errors import domain_errors
+from app.core.web import load_or_404, roles_required
 from app.extensions import db
 from app.notifications.delivery import retry_failed
 from app.notifications.models import MAIL_STATUSES, MailMessage
@@ -30,11 +31,8 @@ def outbox():
 @bp.post("/<int:message_id>/retry")
 @roles_required("admin")
 def retry(message_id: int):
-    message = db.get_or_404(MailMessage, message_id)
-    if message.status != "failed":
-        flash(_("Only a failed message can be retried."), "warning")
-    else:
+    message = load_or_404(MailMessage, message_id)
+    with domain_errors():
         retry_failed(message)
-        db.session.commit()
         flash(_("The message will be sent again."), "success")
     return redirect(url_for("notifications.outbox", status="failed"))

@@ -248,11 +248,6 @@ def public_attachment(ticket_id: int, attachment_id: int) -> Attachment | None:
                                                       Attachment.public.is_(True)))
 
 
-def client_ticket(client_id: int, ticket_id: int) -> Ticket | None:
-    """The ticket if it belongs to the company; None otherwise (the caller answers 404)."""
-    return db.session.scalar(select(Ticket).where(Ticket.id == ticket_id, Ticket.client_id == client_id))
-
-
 def month_steps(day: date) -> tuple[date, date, date]:
     """The first day of `day`'s month, of the month before and of the month after."""
     first = day.replace(day=1)

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from app.contracts import operations as ledger_ops
 from app.contracts.forms import BILLING_LABELS
-from app.core.errors import DomainError
+from app.core.errors import domain_errors
 from app.core.types import utcnow
-from app.core.web import format_minutes, roles_required
+from app.core.web import format_minutes, load_or_404, roles_required
 from app.extensions import db
 from app.portal import queries
 from app.portal.forms import ConfirmForm, PortalCommentForm, PortalTicketForm, RatingForm, ReopenForm
@@ -44,7 +44,7 @@ def _client_id() -> int:
 
 
 def _ticket(ticket_id: int) -> Ticket:
-    return queries.client_ticket(_client_id(), ticket_id) or abort(404)
+    return load_or_404(Ticket, ticket_id, client_id=_client_id())
 
 
 def suggested_due(earliest: datetime) -> datetime:
@@ -112,23 +112,18 @@ def new_ticket():
     if form.validate_on_submit():
         tz = _tz()
         desired = form.desired_due_at.data.replace(tzinfo=tz) if form.desired_due_at.data else None
-        try:
+        with domain_errors(form, default="subject") as outcome:
             ticket = operations.create_ticket(
                 current_user, current_user.client, subject=form.subject.data, description=form.description.data or "",
                 priority=form.priority.data, channel="portal", requester=current_user, desired_due_at=desired,
                 files=attachment_store.uploaded(form.attachments.data))
-            db.session.commit()
             flash(_("Ticket %(n)s registered. We will keep you informed by e-mail.", n=ticket.number), "success")
             return redirect(url_for("portal.ticket", ticket_id=ticket.id))
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.code == "unrealistic_due_date":
-                earliest = suggested_due(exc.extra["earliest"]).astimezone(tz)
-                form.desired_due_at.errors.append(
-                    _("That is too early for this priority. The earliest we can promise is %(when)s.",
-                      when=format_datetime(earliest, "d MMMM y, HH:mm")))
-            else:
-                getattr(form, exc.field or "subject", form.subject).errors.append(exc.message)
+        if outcome.error.code == "unrealistic_due_date":   # offer a date the client can take as it is
+            earliest = suggested_due(outcome.error.extra["earliest"]).astimezone(tz)
+            form.desired_due_at.errors[:] = [
+                _("That is too early for this priority. The earliest we can promise is %(when)s.",
+                  when=format_datetime(earliest, "d MMMM y, HH:mm"))]
     return render_template("portal/new_ticket.html", form=form, earliest=earliest,
                            client=current_user.client), 422 if form.errors else 200
 
@@ -155,14 +150,10 @@ def comment(ticket_id: int):
     ticket = _ticket(ticket_id)
     form = PortalCommentForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, default="body"):
             operations.add_comment(ticket, current_user, form.body.data,
                                    files=attachment_store.uploaded(form.attachments.data))
-            db.session.commit()
             return redirect(url_for("portal.ticket", ticket_id=ticket.id) + "#comments")
-        except DomainError as exc:
-            db.session.rollback()
-            (form.attachments if exc.field == "attachments" else form.body).errors.append(exc.message)
     return _render_ticket(ticket, comment_form=form, status=422)
 
 
@@ -173,17 +164,12 @@ def confirm(ticket_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        operations.set_status(ticket, current_user, "closed")
-        close = ledger_ops.active_close(ticket.id)
-        db.session.commit()
+    with domain_errors() as outcome:
+        close = operations.set_status(ticket, current_user, "closed")
         flash(_("Thank you! The ticket is closed; %(d)s of your hours were used.",
-                d=format_minutes(close.debited_minutes if close else 0)), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _render_ticket(ticket, status=exc.status)
-    return redirect(url_for("portal.ticket", ticket_id=ticket.id))
+                d=format_minutes(close.debited_minutes)), "success")
+        return redirect(url_for("portal.ticket", ticket_id=ticket.id))
+    return _render_ticket(ticket, status=outcome.status)
 
 
 @bp.post("/tickets/<int:ticket_id>/reopen")
@@ -192,14 +178,10 @@ def reopen(ticket_id: int):
     ticket = _ticket(ticket_id)
     form = ReopenForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, default="reason", fields={"status": "reason"}):
             operations.set_status(ticket, current_user, "in_progress", reason=form.reason.data)
-            db.session.commit()
             flash(_("The ticket is reopened; the engineers see your reason."), "success")
             return redirect(url_for("portal.ticket", ticket_id=ticket.id))
-        except DomainError as exc:
-            db.session.rollback()
-            form.reason.errors.append(exc.message)
     return _render_ticket(ticket, reopen_form=form, status=409 if form.reason.data else 422)
 
 
@@ -209,15 +191,11 @@ def rate(ticket_id: int):
     ticket = _ticket(ticket_id)
     form = RatingForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, default="rating", fields={"status": "rating", "comment": "rating"}) as outcome:
             operations.rate_ticket(ticket, current_user, rating=form.rating.data, comment=form.comment.data or "")
-            db.session.commit()
             flash(_("Thank you for your rating."), "success")
             return redirect(url_for("portal.ticket", ticket_id=ticket.id))
-        except DomainError as exc:
-            db.session.rollback()
-            form.rating.errors.append(exc.message)
-            return _render_ticket(ticket, rating_form=form, status=exc.status)
+        return _render_ticket(ticket, rating_form=form, status=outcome.status)
     return _render_ticket(ticket, rating_form=form, status=422)
 
 

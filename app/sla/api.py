@@ -12,7 +12,6 @@ from app.sla.schemas import CalendarIn, CalendarOut, PolicyIn, PolicyOut
 def create_calendar():
     data = CalendarIn().load(json_body())
     calendar = operations.create_calendar(**data)
-    db.session.commit()
     return CalendarOut().dump(calendar), 201
 
 
@@ -22,5 +21,4 @@ def create_policy():
     data = PolicyIn().load(json_body())
     policy = operations.create_policy(name=data["name"], calendar=db.session.get(BusinessCalendar, data["calendar_id"]),
                                       targets=data["targets"])
-    db.session.commit()
     return PolicyOut().dump(policy), 201

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.core.errors import DomainError
+from app.core.errors import domain_errors
 from app.core.web import manager_required, staff_required
 from app.extensions import db
 from app.sla import operations
@@ -33,18 +33,14 @@ def index():
 def create_calendar():
     form = CalendarForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, default="intervals"):
             operations.create_calendar(
                 name=form.name.data, timezone=form.timezone.data.strip(), country=form.country.data or None,
                 intervals=parse_intervals(form.intervals.data),
                 extra_holidays=[d.strip() for d in (form.extra_holidays.data or "").split(",") if d.strip()],
                 always_open=form.always_open.data)
-            db.session.commit()
             flash(_("Calendar saved."), "success")
             return redirect(url_for("sla.index"))
-        except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "name", form.intervals).errors.append(exc.message)
     return _render(calendar_form=form, status=422)
 
 
@@ -56,13 +52,9 @@ def create_policy():
     if form.validate_on_submit():
         targets = {p: {"response_minutes": getattr(form, f"{p}_response").data,
                        "resolution_minutes": getattr(form, f"{p}_resolution").data} for p in PRIORITIES}
-        try:
+        with domain_errors(form, default="name", fields={"targets": "name", "calendar_id": "name"}):
             operations.create_policy(name=form.name.data, calendar=db.session.get(BusinessCalendar, form.calendar_id.data),
                                      targets=targets)
-            db.session.commit()
             flash(_("Policy saved."), "success")
             return redirect(url_for("sla.index"))
-        except DomainError as exc:
-            db.session.rollback()
-            form.name.errors.append(exc.message)
     return _render(policy_form=form, status=422)

@@ -65,7 +65,6 @@ def create_ticket():
     ticket = operations.create_ticket(
         user, client, subject=data["subject"], description=data["description"], priority=data["priority"],
         channel=data["channel"], requester=requester, assignee=assignee, desired_due_at=data["desired_due_at"])
-    db.session.commit()
     return ticket_detail_json(ticket, user), 201
 
 
@@ -96,7 +95,6 @@ def change_status(ticket_id: int):
     operations.set_status(ticket, user, data["status"], reason=data["reason"] or data["comment"])
     if data["comment"]:
         operations.add_comment(ticket, user, data["comment"], public=True)
-    db.session.commit()
     return ticket_detail_json(ticket, user)
 
 
@@ -107,7 +105,6 @@ def add_comment(ticket_id: int):
     ticket = visible_ticket(ticket_id)
     data = CommentIn().load(json_body())
     comment = operations.add_comment(ticket, user, data["body"], public=data["public"])
-    db.session.commit()
     return CommentOut().dump(comment), 201
 
 
@@ -124,7 +121,6 @@ def add_line(ticket_id: int):
     engineer = _staff_user(data["engineer_id"], "engineer_id")
     line = operations.add_line(ticket, user, service=service, minutes=data["minutes"], engineer=engineer,
                                note=data["note"], performed_on=data["performed_on"])
-    db.session.commit()
     return LineOut().dump(line), 201
 
 
@@ -134,8 +130,7 @@ def add_line(ticket_id: int):
 def close_ticket(ticket_id: int):
     user = current_api_user()
     ticket = visible_ticket(ticket_id)
-    close = operations.close_ticket(ticket, user)
-    db.session.commit()
+    close = operations.set_status(ticket, user, "closed")
     return {"ticket": ticket_detail_json(ticket, user), "debited_minutes": close.debited_minutes,
             "overage_minutes": close.overage_minutes}
 
@@ -146,6 +141,5 @@ def reopen_ticket(ticket_id: int):
     user = current_api_user()
     ticket = visible_ticket(ticket_id)
     data = ReopenIn().load(json_body())
-    operations.reopen_ticket(ticket, user, reason=(data["reason"] or "").strip() or "Reopened through the API")
-    db.session.commit()
+    operations.reopen(ticket, user, reason=(data["reason"] or "").strip() or "Reopened through the API")
     return ticket_detail_json(ticket, user)

@@ -1,12 +1,13 @@
 """Every change to a ticket goes through this module.
 
-`update_ticket` is the one function that changes a ticket's fields; it writes a `TicketChange` row
-for each field it changes, so the web UI, the API and (later) the portal and e-mail intake share one
-path and one audit trail. Status changes enter through `set_status`, which sends closing and the
-reopening of a closed ticket through the ledger (`close_ticket`, `reopen_ticket`). Operations flush,
-never commit; the caller commits once. (On SQLite, write requests begin with the write lock —
-`app.core.db_setup.init_request_transactions`; jobs and scripts use `serialized_writes`.)
+`update_ticket` changes a ticket's fields and `set_status` its status (the only door: closing
+debits the ledger and returns what it debited, reopening a closed ticket reverses it); both write a
+`TicketChange` row for each field, so the desk, the portal, the API and the scheduled jobs share
+one path and one audit trail. Operations flush, never commit: the request (or the job) commits
+once. On SQLite, write requests begin with the write lock (`app.core.db_setup`); jobs and scripts
+take it with `serialized_writes`.
 """
+import dataclasses
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -27,7 +28,6 @@ from app.core.text import fold
 from app.core.types import utcnow
 from app.extensions import db
 from app.tickets.lifecycle import CHANNELS, PRIORITIES, REOPENINGS, allowed_targets, can_transition
-from app.core.db_setup import serialized_writes
 from app.core.uow import after_rollback
 from app.tickets import attachments as attachment_store
 from app.tickets.models import PRIORITY_RANK, Attachment, Comment, Ticket, TicketChange, TicketRating, TicketSlaEvent
@@ -36,8 +36,8 @@ SUBJECT_MAX = 255
 DESCRIPTION_MAX = 20_000
 COMMENT_MAX = 20_000
 
-#: fields `update_ticket` may change (status has its own rules below)
-EDITABLE_FIELDS = ("subject", "description", "priority", "assignee", "resolution_due_at", "status")
+#: fields `update_ticket` may change (the status changes through `set_status`)
+EDITABLE_FIELDS = ("subject", "description", "priority", "assignee", "resolution_due_at")
 
 
 def _clean_subject(subject: str) -> str:
@@ -129,22 +129,15 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
     return ticket
 
 
-def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, _ledger_done: bool = False,
-                  **changes) -> list[TicketChange]:
-    """Change ticket fields and audit each one. Only fields whose value differs are written.
-
-    Status changes follow the life-cycle table (409 otherwise) and keep the timestamps true:
-    leaving `open` acknowledges, `resolved`/`closed`/`cancelled` stamp their times, reopening clears
-    them and needs a reason.
-    """
+def update_ticket(ticket: Ticket, actor: User, **changes) -> list[TicketChange]:
+    """Change ticket fields (not the status: `set_status`) and audit each one. Only fields whose
+    value differs are written. A new priority recomputes the SLA deadlines."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValueError(f"update_ticket cannot change {sorted(unknown)}")
-    if actor is not None and actor.role == "client" and set(changes) - {"status"}:
+        raise ValueError(f"update_ticket cannot change {sorted(unknown)} (a status changes through set_status)")
+    if actor is not None and actor.role == "client":
         raise Forbidden(_("Contacts cannot change a ticket's fields; write a comment instead."))
     written: list[TicketChange] = []
-    now = utcnow()
-
     if "subject" in changes:
         written += _set(ticket, actor, "subject", _clean_subject(changes["subject"]))
         ticket.subject_search = fold(ticket.subject)
@@ -166,16 +159,28 @@ def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, _le
     if "resolution_due_at" in changes:
         _check_due(changes["resolution_due_at"])
         written += _set(ticket, actor, "resolution_due_at", changes["resolution_due_at"])
-    if "status" in changes and changes["status"] != ticket.status:
-        written += _change_status(ticket, actor, changes["status"], reason, now, _ledger_done)
-
-    if written:
-        ticket.updated_at = now
-        db.session.flush()
-        if {c.field for c in written} & {"status", "priority", "resolution_due_at", "response_due_at"}:
-            schedule_sla(ticket)
-        _publish_ticket("ticket.updated", ticket, changed=sorted({c.field for c in written}))
+    _changed(ticket, written, utcnow())
     return written
+
+
+def take_ticket(ticket: Ticket, actor: User) -> list[TicketChange]:
+    """The engineer's one click: assign the ticket to `actor` and, if nobody has acknowledged it
+    yet, acknowledge it (→ in_progress)."""
+    written = update_ticket(ticket, actor, assignee=actor)
+    if ticket.status == "open":
+        written += set_status(ticket, actor, "in_progress").changes
+    return written
+
+
+def _changed(ticket: Ticket, written: list[TicketChange], now: datetime) -> None:
+    """After any audited change: stamp the ticket, re-plan its SLA checks, tell who is watching."""
+    if not written:
+        return
+    ticket.updated_at = now
+    db.session.flush()
+    if {c.field for c in written} & {"status", "priority", "resolution_due_at", "response_due_at"}:
+        schedule_sla(ticket)
+    _publish_ticket("ticket.updated", ticket, changed=sorted({c.field for c in written}))
 
 
 def _publish_ticket(event: str, ticket: Ticket, **extra) -> None:
@@ -187,17 +192,14 @@ def _publish_ticket(event: str, ticket: Ticket, **extra) -> None:
     publish(event, payload, ["staff", f"client:{ticket.client_id}"])
 
 
-def _change_status(ticket: Ticket, actor: User, target: str, reason: str | None, now: datetime,
-                   ledger_done: bool) -> list[TicketChange]:
+def _move(ticket: Ticket, actor: User | None, target: str, reason: str | None, now: datetime) -> list[TicketChange]:
+    """The transition itself: the life-cycle table (409 otherwise), the timestamps it implies
+    (leaving `open` acknowledges; resolved/closed/cancelled stamp their times; reopening clears
+    them and needs a reason), SLA pauses while waiting, and the audit rows."""
     current = ticket.status
     if not can_transition(current, target):
-        allowed = allowed_targets(current)
-        raise Conflict(
-            _("A ticket in status %(a)s cannot move to %(b)s.", a=current, b=target),
-            code="invalid_transition", field="status", allowed=allowed,
-        )
-    if "closed" in (current, target) and not ledger_done:
-        raise ValueError("closing, and reopening a closed ticket, go through set_status (the ledger)")
+        raise Conflict(_("A ticket in status %(a)s cannot move to %(b)s.", a=current, b=target),
+                       code="invalid_transition", field="status", allowed=allowed_targets(current))
     reason = (reason or "").strip() or None
     if (current, target) in REOPENINGS and not reason:
         raise ValidationFailed(_("Say why the ticket is reopened."), code="reason_required", field="reason")
@@ -292,65 +294,79 @@ def _check_contact_may_move(ticket: Ticket, actor: User | None, target: str) -> 
         raise Forbidden(_("Contacts may confirm or reopen resolved tickets only."))
 
 
+@dataclasses.dataclass
+class StatusChange:
+    """What `set_status` did: the audit rows, and for a close or the reopening of a closed ticket
+    the ledger's record of it (minutes debited, overage; or the close it reversed)."""
+    changes: list[TicketChange] = dataclasses.field(default_factory=list)
+    #: the close this change made (`debited_minutes`, `overage_minutes`)
+    close: TicketClose | None = None
+    #: the close this reopening reversed
+    reversed_close: TicketClose | None = None
+
+    @property
+    def debited_minutes(self) -> int:
+        return self.close.debited_minutes if self.close else 0
+
+    @property
+    def overage_minutes(self) -> int:
+        return self.close.overage_minutes if self.close else 0
+
+
 def set_status(ticket: Ticket, actor: User | None, target: str, *, reason: str | None = None,
-               now: datetime | None = None) -> list[TicketChange]:
-    """Move a ticket to `target`. Closing debits the ledger; reopening a closed ticket reverses
-    its close. A client contact may only confirm or reopen (`_check_contact_may_move`)."""
+               now: datetime | None = None) -> StatusChange:
+    """Move a ticket to `target`: the one door for every status change (desk, portal, API, jobs).
+
+    Closing debits the hourly lines through the ledger (a closed ticket is a 409 `already_closed`,
+    a cancelled one cannot be closed, a `block` contract may refuse with `insufficient_hours`);
+    reopening a closed ticket reverses exactly what its close debited. Both take the client's
+    ledger lock first and decide on the ticket as it is under the lock, so concurrent closes debit
+    once. A client contact may only confirm its resolved ticket or reopen (`_check_contact_may_move`).
+    `actor` None: the system (auto-close)."""
+    now = now or utcnow()
     _check_contact_may_move(ticket, actor, target)
-    if target == "closed":
-        close_ticket(ticket, actor, now=now)
-        return []
-    if ticket.status == "closed" and target == "in_progress":
-        reopen_ticket(ticket, actor, reason=reason, now=now)
-        return []
-    return update_ticket(ticket, actor, status=target, reason=reason)
+    reopening_closed = ticket.status == "closed" and target == "in_progress"
+    if target == "closed" or reopening_closed:
+        _lock(ticket)
+        if target == "closed" and ticket.status == "closed":
+            raise Conflict(_("The ticket is already closed."), code="already_closed", field="status")
+        reopening_closed = ticket.status == "closed"   # as it is now, under the lock
+        if reopening_closed and not (reason or "").strip():
+            raise ValidationFailed(_("Say why the ticket is reopened."), code="reason_required", field="reason")
+    result = StatusChange()
+    if target == "closed" and can_transition(ticket.status, "closed"):
+        result.close = ledger_ops.debit_close(ticket_id=ticket.id, client_id=ticket.client_id, actor=actor, now=now)
+    if reopening_closed:
+        result.reversed_close = ledger_ops.reverse_close(ticket_id=ticket.id, client_id=ticket.client_id,
+                                                         actor=actor, reason=reason.strip(), now=now)
+    result.changes = _move(ticket, actor, target, reason, now)
+    if result.close is not None and (result.close.debited_minutes or result.close.overage_minutes):
+        overage = f", overage {result.close.overage_minutes} min" if result.close.overage_minutes else ""
+        result.changes.append(_record(ticket, actor, "debited", None, f"{result.close.debited_minutes} min{overage}"))
+    if result.reversed_close is not None and result.reversed_close.debited_minutes:
+        result.changes.append(_record(ticket, actor, "reversed", None, f"{result.reversed_close.debited_minutes} min",
+                                      reason.strip()))
+    _changed(ticket, result.changes, now)
+    return result
 
 
 def _lock(ticket: Ticket) -> None:
-    """Lock the client's ledger, then re-read the ticket: whatever another request committed while
-    we waited is what we decide on."""
+    """Take the client's ledger lock (once per transaction), then re-read the ticket: whatever
+    another request committed while we waited is what we decide on."""
     ledger_ops.lock_client(ticket.client_id)
     if db.engine.dialect.name == "postgresql":
         db.session.refresh(ticket, with_for_update=True)
-    # SQLite: the enclosing BEGIN IMMEDIATE transaction began before the ticket was (re)loaded
+    # SQLite: the transaction holds the database's write lock since it began (IMMEDIATE), so the
+    # ticket it loaded is already the latest
 
 
-def close_ticket(ticket: Ticket, actor: User, *, now: datetime | None = None) -> TicketClose:
-    """Close a ticket and debit its hourly lines (DESIGN.md ledger rules 2–6). Idempotent: a closed
-    ticket is a 409 `already_closed`, and a cancelled one debits nothing and cannot be closed.
-    A client contact may close (confirm) only a resolved ticket of its own company."""
-    now = now or utcnow()
-    _check_contact_may_move(ticket, actor, "closed")
-    _lock(ticket)
-    if ticket.status == "closed":
-        raise Conflict(_("The ticket is already closed."), code="already_closed", field="status")
-    if ticket.status == "cancelled":
-        raise Conflict(_("A cancelled ticket cannot be closed."), code="invalid_transition", field="status",
-                       allowed=allowed_targets(ticket.status))
-    close = ledger_ops.debit_close(ticket_id=ticket.id, client_id=ticket.client_id, actor=actor, now=now)
-    update_ticket(ticket, actor, status="closed", _ledger_done=True)
-    if close.debited_minutes or close.overage_minutes:
-        _record(ticket, actor, "debited", None,
-                f"{close.debited_minutes} min" + (f", overage {close.overage_minutes} min" if close.overage_minutes else ""))
-    return close
-
-
-def reopen_ticket(ticket: Ticket, actor: User, *, reason: str | None, now: datetime | None = None) -> None:
-    """Back to `in_progress` with a reason; a closed ticket's debits are reversed to the same lots."""
-    now = now or utcnow()
-    if not (reason or "").strip():
-        raise ValidationFailed(_("Say why the ticket is reopened."), code="reason_required", field="reason")
-    _check_contact_may_move(ticket, actor, "in_progress")
-    _lock(ticket)
-    if ticket.status not in ("closed", "resolved"):
+def reopen(ticket: Ticket, actor: User, *, reason: str | None, now: datetime | None = None) -> StatusChange:
+    """Reopen a resolved or closed ticket with a reason (a 409 for any other status): the API's
+    `/reopen`, which must not acknowledge an open ticket by accident."""
+    if ticket.status not in ("resolved", "closed"):
         raise Conflict(_("Only a resolved or closed ticket can be reopened."), code="invalid_transition",
                        field="status", allowed=allowed_targets(ticket.status))
-    if ticket.status == "closed":
-        reversed_close = ledger_ops.reverse_close(ticket_id=ticket.id, client_id=ticket.client_id, actor=actor,
-                                                  reason=reason.strip(), now=now)
-        if reversed_close is not None and reversed_close.debited_minutes:
-            _record(ticket, actor, "reversed", None, f"{reversed_close.debited_minutes} min", reason.strip())
-    update_ticket(ticket, actor, status="in_progress", reason=reason, _ledger_done=True)
+    return set_status(ticket, actor, "in_progress", reason=reason, now=now)
 
 
 # --- the service specification (lines are stored by app.contracts; the ticket decides when) ----
@@ -478,33 +494,26 @@ def rate_ticket(ticket: Ticket, actor: User, *, rating, comment: str = "") -> Ti
     return record
 
 
-def auto_close_resolved(now: datetime) -> list[int]:
-    """Close tickets left resolved for HOURDESK_AUTO_CLOSE_DAYS without the client's answer (the
-    life cycle's "auto after N days"). Each close is its own transaction; a close the contract
-    blocks (not enough hours) stays resolved for the staff to decide. Returns the closed ids."""
+def resolved_long_ago(now: datetime) -> list[int]:
+    """Ids of tickets left resolved for HOURDESK_AUTO_CLOSE_DAYS without the client's answer
+    (none when the setting is 0)."""
     days = current_app.config["HOURDESK_AUTO_CLOSE_DAYS"]
     if days <= 0:
         return []
-    cutoff = now - timedelta(days=days)
-    ids = list(db.session.scalars(select(Ticket.id).where(Ticket.status == "resolved", Ticket.resolved_at <= cutoff)
-                                  .order_by(Ticket.id)))
-    db.session.commit()
-    closed = []
-    for ticket_id in ids:
-        with serialized_writes(db.session):
-            ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
-            if ticket is None or ticket.status != "resolved":
-                db.session.rollback()
-                continue
-            try:
-                close_ticket(ticket, None, now=now)
-            except Conflict:
-                db.session.rollback()
-                continue
-            _record(ticket, None, "auto_closed", None, f"{days} d")
-            db.session.commit()
-            closed.append(ticket_id)
-    return closed
+    return list(db.session.scalars(select(Ticket.id).where(Ticket.status == "resolved",
+                                                           Ticket.resolved_at <= now - timedelta(days=days))
+                                   .order_by(Ticket.id)))
+
+
+def auto_close(ticket: Ticket, now: datetime) -> StatusChange | None:
+    """The life cycle's "auto after N days": close a ticket still resolved since before the
+    cut-off, as the system. None when it no longer qualifies (someone acted meanwhile)."""
+    days = current_app.config["HOURDESK_AUTO_CLOSE_DAYS"]
+    if ticket.status != "resolved" or days <= 0 or ticket.resolved_at > now - timedelta(days=days):
+        return None
+    result = set_status(ticket, None, "closed", now=now)
+    result.changes.append(_record(ticket, None, "auto_closed", None, f"{days} d"))
+    return result
 
 
 def _set(ticket: Ticket, actor: User, field: str, value) -> list[TicketChange]:

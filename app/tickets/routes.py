@@ -13,9 +13,9 @@ from app.contracts import operations as ledger_ops
 from app.contracts import queries as contract_queries
 from app.contracts.forms import BILLING_LABELS, OVERDRAFT_LABELS, BillingOverrideForm, LineForm
 from app.contracts.models import Service, SpecLine
-from app.core.errors import DomainError
+from app.core.errors import domain_errors
 from app.core.types import utcnow
-from app.core.web import format_minutes, manager_required, staff_required
+from app.core.web import format_minutes, load_or_404, manager_required, staff_required
 from app.extensions import db
 from app.tickets import operations, queries
 from app.tickets.forms import (CHANNEL_LABELS, FIELD_LABELS, PRIORITY_LABELS, STATUS_ACTIONS, STATUS_LABELS, CommentForm,
@@ -50,10 +50,6 @@ def change_value(field: str, value: str | None) -> str:
         except ValueError:
             return value
     return value
-
-
-def _get_ticket(ticket_id: int) -> Ticket:
-    return db.session.get(Ticket, ticket_id) or abort(404)
 
 
 def _staff_choices() -> list[tuple[int, str]]:
@@ -132,22 +128,19 @@ def create():
         client = db.session.get(Client, int(request.args["client_id"]))
     if client is not None:
         form.requester_id.choices = [(0, "—")] + [(c.id, c.name) for c in client.contacts if c.active]
-    if form.validate_on_submit():
+    submitted = form.validate_on_submit()
+    if submitted and client is None:
+        form.client_id.errors.append(_("Choose a client."))
+    elif submitted:
         requester = db.session.get(User, form.requester_id.data) if form.requester_id.data else None
         assignee = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
-        try:
-            if client is None:
-                raise DomainError(_("Choose a client."), field="client_id")
+        with domain_errors(form, default="subject"):
             ticket = operations.create_ticket(
                 current_user, client, subject=form.subject.data, description=form.description.data or "",
                 priority=form.priority.data, channel=form.channel.data, requester=requester, assignee=assignee,
                 resolution_due_at=_to_utc(form.resolution_due_at.data))
-            db.session.commit()
             flash(_("Ticket %(n)s registered.", n=ticket.number), "success")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
-        except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "subject", form.subject).errors.append(exc.message)
     elif request.method == "GET":
         form.assignee_id.data = 0
     summary = contract_queries.balance_summary(client.id, utcnow()) if client else None
@@ -158,7 +151,7 @@ def create():
 @staff_required
 def picked_client(client_id: int):
     """htmx fragment: the chosen client's card and its contacts, swapped into the new-ticket form."""
-    client = db.session.get(Client, client_id) or abort(404)
+    client = load_or_404(Client, client_id)
     return render_template("tickets/_picked_client.html", client=client,
                            summary=contract_queries.balance_summary(client.id, utcnow()))
 
@@ -166,8 +159,7 @@ def picked_client(client_id: int):
 @bp.get("/tickets/<int:ticket_id>")
 @staff_required
 def detail(ticket_id: int):
-    ticket = _get_ticket(ticket_id)
-    return _render_detail(ticket)
+    return _render_detail(load_or_404(Ticket, ticket_id))
 
 
 def _render_detail(ticket: Ticket, *, edit_form=None, comment_form=None, status_form=None, line_form=None, status=200):
@@ -188,21 +180,17 @@ def _render_detail(ticket: Ticket, *, edit_form=None, comment_form=None, status_
 @bp.post("/tickets/<int:ticket_id>/edit")
 @staff_required
 def edit(ticket_id: int):
-    ticket = _get_ticket(ticket_id)
+    ticket = load_or_404(Ticket, ticket_id)
     form = TicketEditForm()
     form.assignee_id.choices = _staff_choices()
     if form.validate_on_submit():
-        try:
+        with domain_errors():
             changes = operations.update_ticket(
                 ticket, current_user, priority=form.priority.data,
                 assignee=db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None,
                 resolution_due_at=_to_utc(form.resolution_due_at.data))
-            db.session.commit()
             flash(_("Saved.") if changes else _("Nothing changed."), "success" if changes else "info")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
     return _render_detail(ticket, edit_form=form, status=422)
 
 
@@ -210,16 +198,9 @@ def edit(ticket_id: int):
 @staff_required
 def take(ticket_id: int):
     """One click for the engineer: assign to me and, if it is new, acknowledge it."""
-    ticket = _get_ticket(ticket_id)
-    try:
-        changes = {"assignee": current_user._get_current_object()}
-        if ticket.status == "open":
-            changes["status"] = "in_progress"
-        operations.update_ticket(ticket, current_user, **changes)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    ticket = load_or_404(Ticket, ticket_id)
+    with domain_errors():
+        operations.take_ticket(ticket, current_user._get_current_object())
     return redirect(request.referrer if request.referrer and "/tickets" in request.referrer
                     else url_for("tickets.detail", ticket_id=ticket.id))
 
@@ -227,18 +208,14 @@ def take(ticket_id: int):
 @bp.post("/tickets/<int:ticket_id>/status")
 @staff_required
 def change_status(ticket_id: int):
-    ticket = _get_ticket(ticket_id)
+    ticket = load_or_404(Ticket, ticket_id)
     form = StatusForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors() as outcome:
             operations.set_status(ticket, current_user, form.status.data, reason=form.reason.data)
-            db.session.commit()
             flash(_("Status: %(s)s.", s=STATUS_LABELS.get(ticket.status, ticket.status)), "success")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return _render_detail(ticket, status_form=form, status=exc.status)
+        return _render_detail(ticket, status_form=form, status=outcome.status)
     return _render_detail(ticket, status_form=form, status=422)
 
 
@@ -247,7 +224,7 @@ def change_status(ticket_id: int):
 def close_preview(ticket_id: int):
     """What closing will do, computed by the same code as the close: billed minutes per line, the
     lots taken, any overage or shortfall, the balance after."""
-    ticket = _get_ticket(ticket_id)
+    ticket = load_or_404(Ticket, ticket_id)
     preview = ledger_ops.preview_close(ticket_id=ticket.id, client_id=ticket.client_id, now=utcnow())
     return render_template("tickets/close.html", ticket=ticket, preview=preview, BILLING_LABELS=BILLING_LABELS,
                            OVERDRAFT_LABELS=OVERDRAFT_LABELS,
@@ -257,18 +234,14 @@ def close_preview(ticket_id: int):
 @bp.post("/tickets/<int:ticket_id>/close")
 @staff_required
 def close(ticket_id: int):
-    ticket = _get_ticket(ticket_id)
-    try:
-        close = operations.close_ticket(ticket, current_user)
-        db.session.commit()
+    ticket = load_or_404(Ticket, ticket_id)
+    with domain_errors():
+        close = operations.set_status(ticket, current_user, "closed")
         flash(_("Ticket closed: %(d)s debited.", d=format_minutes(close.debited_minutes))
               + (" " + _("Overage: %(o)s.", o=format_minutes(close.overage_minutes)) if close.overage_minutes else ""),
               "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("tickets.close_preview", ticket_id=ticket_id)), 303
-    return redirect(url_for("tickets.detail", ticket_id=ticket_id))
+        return redirect(url_for("tickets.detail", ticket_id=ticket_id))
+    return redirect(url_for("tickets.close_preview", ticket_id=ticket_id)), 303
 
 
 def _line_form(ticket: Ticket, formdata=_FORMDATA) -> LineForm:
@@ -284,83 +257,58 @@ def _line_form(ticket: Ticket, formdata=_FORMDATA) -> LineForm:
 @bp.post("/tickets/<int:ticket_id>/lines")
 @staff_required
 def add_line(ticket_id: int):
-    ticket = _get_ticket(ticket_id)
+    ticket = load_or_404(Ticket, ticket_id)
     form = _line_form(ticket)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, default="minutes", fields={"service_code": "service_id"}):
             operations.add_line(ticket, current_user, service=db.session.get(Service, form.service_id.data),
                                 minutes=form.minutes.data, engineer=db.session.get(User, form.engineer_id.data),
                                 note=form.note.data or "", performed_on=form.performed_on.data)
-            db.session.commit()
             return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#spec")
-        except DomainError as exc:
-            db.session.rollback()
-            getattr(form, {"service_code": "service_id"}.get(exc.field, exc.field or "minutes"), form.minutes).errors.append(exc.message)
     return _render_detail(ticket, line_form=form, status=409 if ticket.status in ("closed", "cancelled") else 422)
-
-
-def _get_line(ticket: Ticket, line_id: int) -> SpecLine:
-    line = db.session.get(SpecLine, line_id)
-    if line is None or line.ticket_id != ticket.id:
-        abort(404)
-    return line
 
 
 @bp.post("/tickets/<int:ticket_id>/lines/<int:line_id>/delete")
 @staff_required
 def remove_line(ticket_id: int, line_id: int):
-    ticket = _get_ticket(ticket_id)
-    try:
-        operations.remove_line(ticket, current_user, _get_line(ticket, line_id))
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("tickets.detail", ticket_id=ticket.id)), 303
-    return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#spec")
+    ticket = load_or_404(Ticket, ticket_id)
+    line = load_or_404(SpecLine, line_id, ticket_id=ticket.id)
+    with domain_errors():
+        operations.remove_line(ticket, current_user, line)
+        return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#spec")
+    return redirect(url_for("tickets.detail", ticket_id=ticket.id)), 303
 
 
 @bp.post("/tickets/<int:ticket_id>/lines/<int:line_id>/billing")
 @manager_required
 def override_billing(ticket_id: int, line_id: int):
-    ticket = _get_ticket(ticket_id)
-    line = _get_line(ticket, line_id)
+    ticket = load_or_404(Ticket, ticket_id)
+    line = load_or_404(SpecLine, line_id, ticket_id=ticket.id)
     form = BillingOverrideForm()
     if not form.validate_on_submit():
         flash(_("Say why the billing changes."), "danger")
         return redirect(url_for("tickets.detail", ticket_id=ticket.id)), 303
-    try:
+    with domain_errors():
         operations.override_line_billing(ticket, current_user, line, billing=form.billing.data, reason=form.reason.data)
-        db.session.commit()
         flash(_("Billing changed."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("tickets.detail", ticket_id=ticket.id)), 303
-    return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#spec")
+        return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#spec")
+    return redirect(url_for("tickets.detail", ticket_id=ticket.id)), 303
 
 
 @bp.post("/tickets/<int:ticket_id>/comments")
 @staff_required
 def add_comment(ticket_id: int):
-    ticket = _get_ticket(ticket_id)
+    ticket = load_or_404(Ticket, ticket_id)
     form = CommentForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, default="body"):
             operations.add_comment(ticket, current_user, form.body.data, public=form.visibility.data != "internal",
                                    files=attachment_store.uploaded(form.attachments.data))
-            db.session.commit()
             return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#comments")
-        except DomainError as exc:
-            db.session.rollback()
-            (form.attachments if exc.field == "attachments" else form.body).errors.append(exc.message)
     return _render_detail(ticket, comment_form=form, status=422)
 
 
 @bp.get("/tickets/<int:ticket_id>/files/<int:attachment_id>")
 @staff_required
 def attachment(ticket_id: int, attachment_id: int):
-    found = db.session.get(Attachment, attachment_id)
-    if found is None or found.ticket_id != ticket_id:
-        abort(404)
-    return attachment_store.send(found)
+    return attachment_store.send(load_or_404(Attachment, attachment_id, ticket_id=ticket_id))
