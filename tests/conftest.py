@@ -101,8 +101,11 @@ def db(app):
                 conn.execute(text("PRAGMA defer_foreign_keys=ON"))  # clients ↔ users refer to each other
                 for table in tables:
                     conn.execute(table.delete())
-        if app.config["RATELIMIT_ENABLED"]:
+        # the limiter is one object for every app: a test that built an app with limits on (any
+        # config but testing) switched them on for the tests after it
+        if limiter.initialized:
             limiter.reset()
+        limiter.enabled = app.config["RATELIMIT_ENABLED"]
 
 
 class IsolatedClient(FlaskClient):

@@ -140,3 +140,28 @@ def test_language_switch(client, make, login, db):
     db.session.refresh(user)
     assert user.locale == "ru"
     assert client.get("/lang/de").status_code == 404
+
+
+def test_an_admin_cannot_disable_themselves_but_may_disable_and_enable_others(client, make, login, db):
+    admin, engineer = make.user("admin"), make.user("engineer")
+    login(admin)
+    assert client.post(f"/admin/users/{admin.id}/active").status_code == 302
+    db.session.refresh(admin)
+    assert admin.active
+    client.post(f"/admin/users/{engineer.id}/active")
+    db.session.refresh(engineer)
+    assert not engineer.active
+    client.post(f"/admin/users/{engineer.id}/active")
+    db.session.refresh(engineer)
+    assert engineer.active
+
+
+def test_the_language_switch_is_remembered_for_the_user(client, make, login, db):
+    engineer = make.user("engineer", locale="en")
+    login(engineer)
+    assert client.get("/lang/ru").status_code == 302
+    db.session.refresh(engineer)
+    assert engineer.locale == "ru"
+    assert client.get("/lang/xx").status_code == 404
+    db.session.refresh(engineer)
+    assert engineer.locale == "ru"

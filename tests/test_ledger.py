@@ -394,3 +394,27 @@ def test_waive_overage(desk, client, login, db):
     client.post(f"/closes/{close.id}/waive", data={"reason": "первый месяц"})
     db.session.refresh(close)
     assert (close.overage_waived_reason, close.overage_waived_by_id) == ("первый месяц", desk.manager.id)
+
+
+def test_set_status_returns_what_a_close_debited_and_what_a_reopening_reversed(desk, db):
+    desk.contract()
+    ticket = desk.ticket(lines=(("SUP", 50), ("UPD", 30)))
+    closed = set_status(ticket, desk.engineer, "closed")
+    assert (closed.debited_minutes, closed.overage_minutes) == (60, 0)   # 50 billed up to 60
+    assert closed.close is ledger_ops.active_close(ticket.id) and closed.reversed_close is None
+    assert {"status", "debited"} <= {c.field for c in closed.changes}
+    db.session.commit()
+    reopened = set_status(ticket, desk.engineer, "in_progress", reason="снова не печатает")
+    assert reopened.close is None and reopened.reversed_close is closed.close
+    assert reopened.reversed_close.debited_minutes == 60 and ledger_ops.active_close(ticket.id) is None
+    db.session.commit()
+    assert_consistent(desk.client.id)
+
+
+def test_the_ledger_refuses_a_close_whose_caller_did_not_take_the_client_lock(desk, db):
+    desk.contract()
+    ticket = desk.ticket()
+    with pytest.raises(RuntimeError, match="lock_client"):
+        ledger_ops.debit_close(ticket_id=ticket.id, client_id=ticket.client_id, actor=desk.engineer, now=datetime.now(timezone.utc))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(TicketClose)) == 0
