@@ -6,7 +6,7 @@ FLASK := HOURDESK_ENV=$${HOURDESK_ENV:-development} $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test venv translations db clean bench
+.PHONY: run test lint venv translations db clean bench
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -34,13 +34,18 @@ run: db
 	@$(FLASK) scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) serve --host $(HOST) --port $(PORT)
 
-# The whole suite on SQLite; again on PostgreSQL when HOURDESK_TEST_POSTGRES_URL is set (CI sets it).
+# The linter (pyproject.toml), then the whole suite on SQLite; again on PostgreSQL when
+# HOURDESK_TEST_POSTGRES_URL is set (CI sets it).
 test: venv
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$HOURDESK_TEST_POSTGRES_URL" ]; then \
 	  echo "--- the same suite on PostgreSQL ---"; \
 	  HOURDESK_TEST_DATABASE_URL="$$HOURDESK_TEST_POSTGRES_URL" $(BIN)/python -m pytest -q -m "not browser"; \
 	fi
+
+lint: venv
+	$(BIN)/ruff check .
 
 bench: venv
 	$(BIN)/python bench/ticket_list.py

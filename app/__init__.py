@@ -4,7 +4,6 @@ from pathlib import Path
 from flask import Flask
 
 from app.core.uow import UnitOfWorkFlask
-
 from config import Config, config_from_env
 
 
@@ -38,12 +37,14 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
+    from app.auth import access
+    from app.auth.operations import user_for_token
     from app.core import live, web
-
     from app.notifications import operations as notifications
 
     web.init_app(app)
-    live.init_app(app)
+    access.init_app(app)
+    live.init_app(app, user_for_token=user_for_token)
     notifications.init_app(app)
     return app
 
@@ -73,23 +74,23 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
-    from app.auth.routes import bp as auth_bp
-    from app.clients.routes import bp as clients_bp
-    from app.contracts.routes import bp as contracts_bp
-    from app.notifications.routes import bp as notifications_bp
-    from app.portal.routes import bp as portal_bp
-    from app.reports.routes import bp as reports_bp
-    from app.sla.routes import bp as sla_bp
-    from app.tickets.routes import bp as tickets_bp
 
     # API routes live in each capability package and attach to the one API blueprint.
     from app.api import openapi as _openapi  # noqa: F401  (GET /api/v1/openapi.json)
     from app.auth import api as _auth_api  # noqa: F401
+    from app.auth.routes import bp as auth_bp
     from app.clients import api as _clients_api  # noqa: F401
+    from app.clients.routes import bp as clients_bp
     from app.contracts import api as _contracts_api  # noqa: F401
+    from app.contracts.routes import bp as contracts_bp
+    from app.notifications.routes import bp as notifications_bp
+    from app.portal.routes import bp as portal_bp
     from app.reports import api as _reports_api  # noqa: F401
+    from app.reports.routes import bp as reports_bp
     from app.sla import api as _sla_api  # noqa: F401
+    from app.sla.routes import bp as sla_bp
     from app.tickets import api as _tickets_api  # noqa: F401
+    from app.tickets.routes import bp as tickets_bp
 
     for bp in (auth_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, notifications_bp, reports_bp, api_bp):
         app.register_blueprint(bp)

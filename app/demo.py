@@ -15,11 +15,11 @@ from app.clients.models import Client
 from app.clients.operations import create_client, search_key
 from app.contracts.models import Contract, Service
 from app.contracts.operations import create_contract, save_service
-from app.sla.models import BusinessCalendar, SlaPolicy
-from app.sla.operations import create_calendar, create_policy
 from app.core.types import utcnow
 from app.demo_history import generate_history
 from app.extensions import db
+from app.sla.models import BusinessCalendar, SlaPolicy
+from app.sla.operations import create_calendar, create_policy
 from app.tickets import operations as ticket_ops
 from app.tickets.models import Ticket
 

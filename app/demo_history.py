@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select, text
@@ -103,7 +102,7 @@ def generate_history(*, client_ids: list[int], n_tickets: int, years: int, lines
         chosen = rng.choices(profiles, cum_weights=cumulative, k=size)
         created_list = sorted(begin + timedelta(seconds=rng.random() * span) for _ in range(size))
         tickets, lines, closes, entries, ratings = [], [], [], [], []
-        for profile, created in zip(chosen, created_list):
+        for profile, created in zip(chosen, created_list, strict=True):
             row, close = _ticket(ticket_id, profile, created, now, rng, engineer_ids)
             tickets.append(row)
             hourly = 0

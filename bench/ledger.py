@@ -19,6 +19,7 @@ os.environ.setdefault("HOURDESK_ENV", "development")
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, text, update  # noqa: E402
+from stdnum.ru import inn as ru_inn  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.auth.models import User  # noqa: E402
@@ -32,7 +33,6 @@ from app.core.types import utcnow  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.tickets.models import Ticket  # noqa: E402
 from app.tickets.operations import add_line, create_ticket, set_status  # noqa: E402
-from stdnum.ru import inn as ru_inn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

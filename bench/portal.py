@@ -88,7 +88,7 @@ def build(tickets: int, entries: int, noise_clients: int) -> dict:
             close_rows.append(dict(id=close_id, ticket_id=ticket_id, client_id=company.id, contract_id=contract.id,
                                    closed_at=at, closed_by_id=contact.id, hourly_minutes=hourly, debited_minutes=hourly,
                                    overage_minutes=0, overage_rate=Decimal("0"), overage_amount=Decimal("0")))
-            for k in range(debits_per_close):   # real closes write one debit per lot touched; more entries here make the ledger as long as asked
+            for _ in range(debits_per_close):   # real closes write one debit per lot touched; more entries here make the ledger as long as asked
                 entry_rows.append(dict(client_id=company.id, lot_id=lot.id, kind="debit", minutes=-10,
                                        ticket_id=ticket_id, close_id=close_id, author_id=contact.id, created_at=at))
                 balance -= 10

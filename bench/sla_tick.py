@@ -24,8 +24,8 @@ from app.clients.models import Client  # noqa: E402
 from app.core.types import utcnow  # noqa: E402
 from app.demo import demo_cli  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.tickets.models import Ticket  # noqa: E402
 from app.tickets.announce import announce_due  # noqa: E402
+from app.tickets.models import Ticket  # noqa: E402
 from app.tickets.tasks import check_sla  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

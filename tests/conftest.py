@@ -12,10 +12,9 @@ from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-
-from flask_migrate import upgrade
 
 from app import create_app
 from app.auth.operations import create_user, issue_token

@@ -4,8 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.sla.clock import (CalendarError, add_business_minutes, business_minutes_between, make_calendar,
-                           round_the_clock)
+from app.sla.clock import CalendarError, add_business_minutes, business_minutes_between, make_calendar, round_the_clock
 
 MSK = ZoneInfo("Europe/Moscow")
 WEEK = {d: [["09:00", "13:00"], ["14:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}

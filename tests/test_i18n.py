@@ -30,8 +30,9 @@ def test_errors_are_translated(client, make, login):
 
 
 def test_every_message_has_a_russian_translation():
-    from babel.messages.pofile import read_po
     from pathlib import Path
+
+    from babel.messages.pofile import read_po
 
     po = Path(__file__).resolve().parent.parent / "app/translations/ru/LC_MESSAGES/messages.po"
     catalog = read_po(po.open("rb"))

@@ -7,8 +7,8 @@ import sys
 import time
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -19,8 +19,8 @@ from app import create_app
 from app.auth.operations import create_user, issue_token
 from app.clients.operations import create_client
 from app.contracts.operations import create_contract
-from app.sla.operations import create_calendar, create_policy
 from app.extensions import db
+from app.sla.operations import create_calendar, create_policy
 from config import TestingConfig
 from tests.conftest import MIGRATIONS
 

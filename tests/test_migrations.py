@@ -14,7 +14,6 @@ from config import TestingConfig
 from tests.conftest import MIGRATIONS, scratch_postgres_database
 
 
-
 def _check_round_trip(url: str) -> None:
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():

@@ -4,10 +4,9 @@ The table must name every route the app serves: a new route without a row fails
 `test_table_covers_every_route`, so nobody adds a page without deciding who may see it.
 """
 import io
+from datetime import date
 
 import pytest
-
-from datetime import date
 
 from app.auth.operations import issue_token
 from app.contracts.models import TicketClose

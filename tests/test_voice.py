@@ -10,7 +10,6 @@ import wave
 from datetime import timedelta
 from pathlib import Path
 
-
 from app import create_app
 from app.core.types import utcnow
 from app.extensions import db

@@ -4,7 +4,6 @@ from flask import current_app
 from app.api import api_route, error_response, json_body
 from app.auth import operations
 from app.auth.schemas import TokenIn, TokenOut
-from app.extensions import db
 
 
 def _login_rate_limit() -> str:

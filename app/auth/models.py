@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_login import UserMixin
@@ -12,9 +11,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
-
-if TYPE_CHECKING:
-    from app.clients.models import Client
 
 
 class Role(str, enum.Enum):
@@ -54,7 +50,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    client: Mapped[Client | None] = relationship(back_populates="contacts", foreign_keys=[client_id])
+    #: the contact's company; named, not imported (app.clients.models imports this module)
+    client = relationship("Client", back_populates="contacts", foreign_keys=[client_id])
 
     def set_password(self, password: str) -> None:
         # scrypt (werkzeug's default): memory-hard and salted. Only the test config makes it cheaper.

@@ -7,12 +7,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from app.auth import operations
+from app.auth.access import roles_required
 from app.auth.forms import LoginForm, TokenForm, UserForm
 from app.auth.models import ApiToken, User
 from app.clients.queries import client_by_inn
 from app.core.db_setup import writes
 from app.core.errors import domain_errors
-from app.core.web import load_or_404, roles_required
+from app.core.web import load_or_404
 from app.extensions import db, limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")

@@ -7,8 +7,8 @@ from app.clients.models import Client
 from app.clients.queries import client_search
 from app.clients.schemas import ClientDetailOut, ClientIn, ClientOut, ClientQuery, client_json
 from app.contracts import queries as contract_queries
-from app.core.types import utcnow
 from app.core.errors import NotFound, ValidationFailed
+from app.core.types import utcnow
 from app.extensions import db
 
 

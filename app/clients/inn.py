@@ -3,12 +3,11 @@
 Russia: INN of 10 digits (organisations) or 12 (individual entrepreneurs).
 Ukraine: EDRPOU of 8 digits (organisations).
 """
+from flask_babel import lazy_gettext as _l
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.ru import inn as ru_inn
 from stdnum.ua import edrpou as ua_edrpou
-
-from flask_babel import lazy_gettext as _l
 
 from app.core.errors import ValidationFailed
 

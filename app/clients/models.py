@@ -1,16 +1,16 @@
+"""Client companies: the tax id, the time zone, the account manager and the contacts (users
+with the `client` role). Clients know users; users know their company by name only, so the
+modules import one way (clients → auth)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.auth.models import User
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
-
-if TYPE_CHECKING:
-    from app.auth.models import User
 
 
 class Client(db.Model):

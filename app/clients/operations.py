@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from app.clients.inn import validate_inn
 from app.clients.models import Client
-from app.core.text import fold
 from app.core.errors import Conflict, ValidationFailed
+from app.core.text import fold
 from app.extensions import db
 
 NAME_MAX = 255

@@ -1,6 +1,5 @@
 """Read models for client lists and the engineers' picker."""
 from sqlalchemy import Select, func, or_, select
-
 from stdnum.ru import inn as ru_inn
 
 from app.clients.models import Client

@@ -1,9 +1,10 @@
 """Staff pages for client companies, and the search-as-you-type picker fragment."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth import operations as user_operations
+from app.auth.access import staff_required
 from app.auth.models import MANAGER_ROLES, User
 from app.clients import operations
 from app.clients.forms import ClientForm, ContactForm
@@ -12,7 +13,7 @@ from app.clients.queries import client_search, picker_results
 from app.contracts.queries import balance_summary
 from app.core.errors import domain_errors
 from app.core.types import utcnow
-from app.core.web import load_or_404, staff_required
+from app.core.web import load_or_404
 from app.extensions import db
 from app.tickets.queries import ticket_list_query
 

@@ -7,8 +7,16 @@ from app.clients.api import visible_client
 from app.clients.models import Client
 from app.contracts import operations, queries
 from app.contracts.models import Contract, Service
-from app.contracts.schemas import (AdjustmentIn, AdjustmentOut, ContractIn, ContractOut, EntryOut, LedgerOut,
-                                   ServiceIn, ServiceOut)
+from app.contracts.schemas import (
+    AdjustmentIn,
+    AdjustmentOut,
+    ContractIn,
+    ContractOut,
+    EntryOut,
+    LedgerOut,
+    ServiceIn,
+    ServiceOut,
+)
 from app.core.errors import NotFound, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db

@@ -19,14 +19,13 @@ from sqlalchemy.orm import selectinload
 
 from app.clients.models import Client
 from app.contracts import ledger
+from app.contracts.models import ClientBalance, Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
 from app.contracts.queries import client_balance, current_contract
-from app.contracts.models import (ClientBalance, Contract, HourLot, LedgerEntry, Service, SpecLine,
-                                  TicketClose)
 from app.core.errors import Conflict, ValidationFailed
 from app.core.events import publish
-from app.sla.models import SlaPolicy
 from app.core.types import utcnow
 from app.extensions import db
+from app.sla.models import SlaPolicy
 
 DEFAULT_INCREMENT = 15
 MAX_ADJUSTMENT_MINUTES = 1_000_000

@@ -1,17 +1,18 @@
 """Staff pages for contracts, the service catalogue and a client's ledger. Engineers may look;
 only managers and admins change anything (manual control stays with them)."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.auth.access import manager_required, staff_required
 from app.clients.models import Client
 from app.contracts import operations, queries
 from app.contracts.forms import OVERDRAFT_LABELS, AdjustmentForm, ContractForm, ServiceForm, WaiveForm
 from app.contracts.models import Service, TicketClose
 from app.core.errors import domain_errors
 from app.core.types import utcnow
-from app.core.web import load_or_404, manager_required, staff_required
+from app.core.web import load_or_404
 from app.extensions import db
 from app.sla.models import SlaPolicy
 

@@ -42,12 +42,10 @@ def rooms_for(user, wants_speaker: bool) -> list[str]:
 
 
 def _connect(auth):
-    from app.auth.operations import user_for_token
-
     auth = auth if isinstance(auth, dict) else {}
     user = current_user if current_user.is_authenticated else None
     if auth.get("token"):
-        user = user_for_token(str(auth["token"]))
+        user = current_app.extensions[_TOKEN_USER](str(auth["token"]))
         if user is None:
             raise ConnectionRefusedError("invalid token")
     if user is None:
@@ -104,7 +102,13 @@ def ensure_delivery(app: Flask) -> None:
     socketio.start_background_task(_delivery_loop, app)
 
 
-def init_app(app: Flask) -> None:
+_TOKEN_USER = "hourdesk_live_token_user"
+
+
+def init_app(app: Flask, *, user_for_token) -> None:
+    """`user_for_token(raw)`: the active user owning an API token, or None (the voice agent
+    connects with a token; core knows no capability, so the factory hands it in)."""
+    app.extensions[_TOKEN_USER] = user_for_token
     socketio.on_event("connect", _connect, namespace=NAMESPACE)
     serve_command(app)
 

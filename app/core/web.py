@@ -1,36 +1,15 @@
-"""Web plumbing shared by every blueprint: login loading, access decorators, error pages,
-template filters and security headers."""
-from functools import wraps
+"""Web plumbing shared by every blueprint: loading by id, the login redirect, error pages,
+template filters and security headers. (Who may open what: `app.auth.access`.)"""
 
 import markdown as md
 import nh3
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, lazy_gettext as _l
-from flask_login import current_user
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from app.auth.models import MANAGER_ROLES, STAFF_ROLES, User
 from app.core.errors import error_response
 from app.extensions import db, login_manager
-
-
-def roles_required(*roles: str):
-    """Let only logged-in users with one of `roles` through: anonymous → login, others → 403."""
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-        wrapped.allowed_roles = roles
-        return wrapped
-    return decorator
-
-
-staff_required = roles_required(*STAFF_ROLES)
-manager_required = roles_required(*MANAGER_ROLES)
 
 
 def load_or_404(model, ident, **belongs_to):
@@ -52,11 +31,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to continue.")
     login_manager.login_message_category = "info"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.core import lease
-from app.core.errors import Conflict
 from app.core.db_setup import serialized_writes
+from app.core.errors import Conflict
 from app.core.types import utcnow
 from app.extensions import db
 from app.notifications.models import MailMessage

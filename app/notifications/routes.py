@@ -3,8 +3,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.auth.access import roles_required
 from app.core.errors import domain_errors
-from app.core.web import load_or_404, roles_required
+from app.core.web import load_or_404
 from app.extensions import db
 from app.notifications.delivery import retry_failed
 from app.notifications.models import MAIL_STATUSES, MailMessage

@@ -7,15 +7,17 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.auth.access import roles_required
 from app.contracts import operations as ledger_ops
 from app.contracts.forms import BILLING_LABELS
 from app.core.errors import domain_errors
 from app.core.types import utcnow
-from app.core.web import format_minutes, load_or_404, roles_required
+from app.core.web import format_minutes, load_or_404
 from app.extensions import db
 from app.portal import queries
 from app.portal.forms import ConfirmForm, PortalCommentForm, PortalTicketForm, RatingForm, ReopenForm

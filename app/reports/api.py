@@ -1,5 +1,5 @@
 """`GET /api/v1/reports/utilisation`: the utilisation figures of API.md, from the same query as the page."""
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.api import api_route, query_args
 from app.reports.filters import MAX_DAYS, office_tz

@@ -4,9 +4,9 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.auth.access import roles_required
 from app.auth.models import STAFF_ROLES, User
 from app.core.types import utcnow
-from app.core.web import roles_required
 from app.extensions import db
 from app.reports import queries
 from app.reports.filters import FilterError, office_tz, parse_filters, presets

@@ -3,8 +3,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.auth.access import manager_required, staff_required
 from app.core.errors import domain_errors
-from app.core.web import manager_required, staff_required
 from app.extensions import db
 from app.sla import operations
 from app.sla.forms import PRIORITIES, CalendarForm, PolicyForm, parse_intervals

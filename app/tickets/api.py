@@ -14,8 +14,17 @@ from app.extensions import db
 from app.tickets import operations
 from app.tickets.models import Ticket
 from app.tickets.queries import ticket_list_query
-from app.tickets.schemas import (CloseOut, CommentIn, CommentOut, ReopenIn, StatusIn, TicketDetailOut, TicketIn,
-                                 TicketOut, TicketQuery)
+from app.tickets.schemas import (
+    CloseOut,
+    CommentIn,
+    CommentOut,
+    ReopenIn,
+    StatusIn,
+    TicketDetailOut,
+    TicketIn,
+    TicketOut,
+    TicketQuery,
+)
 
 
 def visible_ticket(ticket_id: int) -> Ticket:

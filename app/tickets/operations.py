@@ -19,17 +19,17 @@ from app.clients.models import Client
 from app.contracts import operations as ledger_ops
 from app.contracts import queries as contract_queries
 from app.contracts.models import SpecLine, TicketClose
-from app.sla import operations as sla_ops
-from app.sla.models import SlaPolicy
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.events import publish
-from app.tickets import announce as announcements
 from app.core.text import fold
 from app.core.types import utcnow
-from app.extensions import db
-from app.tickets.lifecycle import CHANNELS, PRIORITIES, REOPENINGS, allowed_targets, can_transition
 from app.core.uow import after_rollback
+from app.extensions import db
+from app.sla import operations as sla_ops
+from app.sla.models import SlaPolicy
+from app.tickets import announce as announcements
 from app.tickets import attachments as attachment_store
+from app.tickets.lifecycle import CHANNELS, PRIORITIES, REOPENINGS, allowed_targets, can_transition
 from app.tickets.models import PRIORITY_RANK, Attachment, Comment, Ticket, TicketChange, TicketRating, TicketSlaEvent
 
 SUBJECT_MAX = 255

@@ -2,11 +2,13 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale, gettext as _
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.auth.access import manager_required, staff_required
 from app.auth.models import STAFF_ROLES, User
 from app.clients.models import Client
 from app.contracts import operations as ledger_ops
@@ -15,13 +17,22 @@ from app.contracts.forms import BILLING_LABELS, OVERDRAFT_LABELS, BillingOverrid
 from app.contracts.models import Service, SpecLine
 from app.core.errors import domain_errors
 from app.core.types import utcnow
-from app.core.web import format_minutes, load_or_404, manager_required, staff_required
+from app.core.web import format_minutes, load_or_404
 from app.extensions import db
-from app.tickets import operations, queries
-from app.tickets.forms import (CHANNEL_LABELS, FIELD_LABELS, PRIORITY_LABELS, STATUS_ACTIONS, STATUS_LABELS, CommentForm,
-                               StatusForm, TicketEditForm, TicketForm)
-from app.tickets.lifecycle import PRIORITIES, REOPENINGS, STATUSES, allowed_targets
 from app.tickets import attachments as attachment_store
+from app.tickets import operations, queries
+from app.tickets.forms import (
+    CHANNEL_LABELS,
+    FIELD_LABELS,
+    PRIORITY_LABELS,
+    STATUS_ACTIONS,
+    STATUS_LABELS,
+    CommentForm,
+    StatusForm,
+    TicketEditForm,
+    TicketForm,
+)
+from app.tickets.lifecycle import PRIORITIES, REOPENINGS, STATUSES, allowed_targets
 from app.tickets.models import Attachment, Ticket
 
 bp = Blueprint("tickets", __name__, template_folder="templates")

@@ -5,9 +5,8 @@ Revises: c439ffd2cfd2
 Create Date: 2026-11-29 15:46:28.330542
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '2446a2277360'

@@ -5,9 +5,8 @@ Revises: 50c2a30bf68e
 Create Date: 2026-11-29 17:08:00.757407
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '251c3831b38f'

@@ -5,9 +5,8 @@ Revises: a5333b0d5d79
 Create Date: 2026-11-29 16:14:09.481820
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '50c2a30bf68e'

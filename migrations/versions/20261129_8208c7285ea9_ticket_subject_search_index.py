@@ -7,7 +7,6 @@ Create Date: 2026-11-29 14:59:46.557925
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '8208c7285ea9'
 down_revision = 'd6c0e89689ad'

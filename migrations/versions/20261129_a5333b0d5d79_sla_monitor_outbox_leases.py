@@ -5,9 +5,8 @@ Revises: 2446a2277360
 Create Date: 2026-11-29 15:53:35.331149
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a5333b0d5d79'

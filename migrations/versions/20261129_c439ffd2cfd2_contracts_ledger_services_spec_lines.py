@@ -5,9 +5,8 @@ Revises: 8208c7285ea9
 Create Date: 2026-11-29 15:07:34.274077
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c439ffd2cfd2'

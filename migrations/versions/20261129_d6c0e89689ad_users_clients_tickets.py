@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-29 14:48:16.514101
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd6c0e89689ad'

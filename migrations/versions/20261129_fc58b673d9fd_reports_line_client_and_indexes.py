@@ -5,9 +5,8 @@ Revises: 251c3831b38f
 Create Date: 2026-11-29 17:26:45.146240
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'fc58b673d9fd'
