@@ -5,8 +5,10 @@ the suite again on PostgreSQL). Tests build the schema with `create_all`; `test_
 the migrations build the same schema.
 """
 import os
+import queue
 import smtplib
 import socket
+import time
 import uuid
 from contextlib import contextmanager
 
@@ -27,6 +29,29 @@ from config import TestingConfig
 REQUIRE_ALL = os.environ.get("HOURDESK_REQUIRE_ALL") == "1"
 PASSWORD = "correct-horse-42"
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def wait_until(condition, *, timeout: float, what: str, interval: float = 0.05):
+    """Poll `condition()` until it returns something truthy, and return that; fail the test if
+    `timeout` seconds pass first. Tests wait for what they await, never for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            pytest.fail(f"waited {timeout} s for {what}")
+        time.sleep(interval)
+
+
+def assert_quiet(events: queue.Queue, *, within: float, what: str) -> None:
+    """Nothing arrives on `events` within `within` seconds: for an event that must not be sent
+    (the one wait that has no condition to poll)."""
+    try:
+        item = events.get(timeout=within)
+    except queue.Empty:
+        return
+    pytest.fail(f"{what}: {item!r}")
 
 
 def require(available: bool, reason: str) -> None:

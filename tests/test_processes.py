@@ -1,13 +1,16 @@
 """Real processes: two schedulers started at once announce each ticket once per interval, and a
 pending announcement survives killing and restarting the server and the scheduler."""
+import json
 import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from itertools import pairwise
 
 from sqlalchemy import create_engine, text
 
+from tests.conftest import wait_until
 from tests.test_live import ROOT, _api, _free_port, _speaker_socket, _wait_for_server, live_db  # noqa: F401
 
 EVERY_SECONDS = 3
@@ -38,15 +41,26 @@ def _announce_times(url: str, ticket_id: int) -> list[float]:
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT created_at, payload FROM event_outbox WHERE event = 'announce' ORDER BY id")).all()
     engine.dispose()
-    import json
-    from datetime import datetime
     times = []
     for created_at, payload in rows:
         data = payload if isinstance(payload, dict) else json.loads(payload)
         if data["ticket_id"] == ticket_id:
-            value = created_at if isinstance(created_at, datetime) else datetime.fromisoformat(str(created_at))
-            times.append(value.timestamp())
+            times.append(_timestamp(created_at))
     return times
+
+
+def _timestamp(value) -> float:
+    """A stored instant (a datetime on PostgreSQL, ISO text in UTC on SQLite) as a POSIX time."""
+    value = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _next_announce_at(url: str, ticket_id: int) -> float:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        value = conn.execute(text("SELECT next_announce_at FROM tickets WHERE id = :id"), {"id": ticket_id}).scalar()
+    engine.dispose()
+    return _timestamp(value)
 
 
 def test_two_schedulers_announce_once_per_interval(live_db):  # noqa: F811
@@ -56,9 +70,12 @@ def test_two_schedulers_announce_once_per_interval(live_db):  # noqa: F811
     try:
         ticket = _api(server, "staff", "POST", "/tickets", json={"client_id": server["clients"]["a"],
                                                                  "subject": "Два планировщика"}).json()
-        time.sleep(EVERY_SECONDS * 3 + 1)
-        times = _announce_times(live_db["url"], ticket["id"])
-        assert 3 <= len(times) <= 5, times
+        # a second scheduler acting too would show as two announcements within one interval
+        def three_announcements():
+            times = _announce_times(live_db["url"], ticket["id"])
+            return times if len(times) >= 3 else None
+
+        times = wait_until(three_announcements, timeout=EVERY_SECONDS * 6, what="three announcements")
         gaps = [b - a for a, b in pairwise(times)]
         assert min(gaps) > EVERY_SECONDS - 1, f"announced twice within an interval: {gaps}"
     finally:
@@ -76,7 +93,9 @@ def test_a_pending_announcement_survives_a_restart(live_db):  # noqa: F811
     for proc in (web, scheduler):           # the office loses power
         proc.kill()
         proc.wait(timeout=10)
-    time.sleep(EVERY_SECONDS + 0.5)          # the next announcement falls due while everything is down
+    # the next announcement falls due while everything is down
+    due = _next_announce_at(live_db["url"], ticket["id"])
+    wait_until(lambda: time.time() > due, timeout=EVERY_SECONDS * 3, what="the repeat to fall due", interval=0.2)
     web, base = _serve(live_db["url"])
     server = {**live_db, "base": base}
     listener, heard = _speaker_socket(server)

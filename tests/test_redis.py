@@ -3,13 +3,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
-from tests.conftest import require
-from tests.test_live import ROOT, _free_port, _listen, live_db  # noqa: F401  (database, users, tokens)
+from tests.conftest import require, wait_until
+from tests.test_live import ROOT, _free_port, _listen, _wait_for_server, live_db  # noqa: F401  (database, users, tokens)
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +21,14 @@ def redis_url():
     import redis
 
     client = redis.Redis(port=port)
-    for _ in range(50):
+
+    def answers() -> bool:
         try:
-            client.ping()
-            break
+            return client.ping()
         except redis.ConnectionError:
-            time.sleep(0.1)
+            return False
+
+    wait_until(answers, timeout=5, what="redis-server to answer")
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     proc.wait(timeout=10)
@@ -40,14 +41,8 @@ def _web_process(url: str, redis: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.get(base + "/login", timeout=1)
-            return proc, base
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    proc.kill()
-    pytest.fail("a web process did not start")
+    _wait_for_server(base, proc)
+    return proc, base
 
 
 def test_an_event_raised_in_one_process_reaches_clients_of_the_other(live_db, redis_url):  # noqa: F811

@@ -5,7 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
-import time
+import threading
 import wave
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +15,7 @@ from app.core.types import utcnow
 from app.extensions import db
 from app.tickets.announce import announce_due
 from config import TestingConfig
-from tests.conftest import require
+from tests.conftest import assert_quiet, require, wait_until
 from tests.test_live import _api, _speaker_socket, engineer_in_chromium, live_db, server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,9 +46,8 @@ def test_announced_at_creation_and_repeated_until_acknowledged(server):  # noqa:
         repeat = heard.get(timeout=5)
         assert repeat["ticket_id"] == second["id"] and repeat["text"].startswith("Повторно")
         assert "Бета" in repeat["text"] and str(second["id"]) in repeat["text"] and repeat["lang"] == "ru"
-        time.sleep(0.5)
-        assert heard.empty(), "an acknowledged ticket was announced again"
-        assert not_heard.empty(), "a socket that is not a speaker heard an announcement"
+        assert_quiet(heard, within=0.5, what="an acknowledged ticket was announced again")
+        assert_quiet(not_heard, within=0.1, what="a socket that is not a speaker heard an announcement")
     finally:
         speaker.disconnect()
         staff_only.disconnect()
@@ -59,19 +58,37 @@ def _agent(server_info, token, wav_dir):  # noqa: F811
                              "--wav-dir", str(wav_dir)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
+def _read_lines(stream) -> list[str]:
+    """The lines a process writes, collected as they come (a thread reads the pipe)."""
+    lines: list[str] = []
+
+    def read():
+        for line in iter(stream.readline, b""):
+            lines.append(line.decode(errors="replace"))
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def _complete_wav(path: Path) -> bool:
+    """The agent has finished writing `path`: a readable WAV whose header counts every byte."""
+    try:
+        with wave.open(str(path)) as wav:
+            expected = wav.getnframes() * wav.getsampwidth() * wav.getnchannels()
+    except (wave.Error, EOFError):
+        return False
+    return expected > 0 and path.stat().st_size >= 44 + expected
+
+
 def test_voice_agent_writes_real_speech(server, tmp_path):  # noqa: F811
     require(shutil.which("espeak-ng") is not None, "espeak-ng is not installed (apt-get install espeak-ng)")
     agent = _agent(server, server["tokens"]["staff"], tmp_path)
+    output = _read_lines(agent.stdout)
     try:
-        time.sleep(2)   # connected
+        wait_until(lambda: any("as a speaker" in line for line in output), timeout=15, what="the agent to connect")
         _api(server, "staff", "POST", "/tickets", json={"client_id": server["clients"]["a"], "subject": "Сервер 1С"})
-        for _ in range(150):
-            wavs = [p for p in tmp_path.glob("*.wav") if p.stat().st_size > 44]
-            if wavs:
-                break
-            time.sleep(0.1)
-        assert wavs, agent.stdout.read1().decode(errors="replace") if agent.poll() is not None else "no WAV written"
-        time.sleep(0.5)   # the file is complete
+        wavs = wait_until(lambda: [p for p in tmp_path.glob("*.wav") if _complete_wav(p)], timeout=15,
+                          what="a complete WAV file")
         with wave.open(str(wavs[0])) as wav:
             seconds = wav.getnframes() / wav.getframerate()
             samples = array.array("h", wav.readframes(wav.getnframes()))
