@@ -6,7 +6,7 @@ FLASK := HOURDESK_ENV=$${HOURDESK_ENV:-development} $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint venv translations db clean bench
+.PHONY: run test lint venv translations messages db clean bench
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -18,6 +18,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt voice/requirements.txt
 	touch $@
 
 venv: $(VENV)/.installed translations
+
+# After adding or changing a translatable text: bring it into the Russian catalogue (the one source
+# of translations), translate what `make test` reports as untranslated, commit the .po.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o $(VENV)/messages.pot .
+	$(BIN)/pybabel -q update -i $(VENV)/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete -w 100
 
 # Compiled catalogues are build output (not committed); rebuilt when a .po changes.
 translations: $(VENV)/.installed

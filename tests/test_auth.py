@@ -155,13 +155,3 @@ def test_an_admin_cannot_disable_themselves_but_may_disable_and_enable_others(cl
     db.session.refresh(engineer)
     assert engineer.active
 
-
-def test_the_language_switch_is_remembered_for_the_user(client, make, login, db):
-    engineer = make.user("engineer", locale="en")
-    login(engineer)
-    assert client.get("/lang/ru").status_code == 302
-    db.session.refresh(engineer)
-    assert engineer.locale == "ru"
-    assert client.get("/lang/xx").status_code == 404
-    db.session.refresh(engineer)
-    assert engineer.locale == "ru"

@@ -326,7 +326,7 @@ def difficult_table(period: Period, filters: Filters, *, basis: str = "minutes",
         Column("value_share", _("Share of contract value"), "share"), Column("times", _("Times their share"), "ratio")],
         rows, note=_("Listed: a share of all logged %(what)s at least %(ratio)s times the client's share of contract value "
                      "(prepaid minutes per month of contracts running in the period), and at least %(min)s %% of the whole; "
-                     "no contract at all counts as infinitely more.", what=what, ratio=f"{ratio:g}", min=f"{min_share:g}"),
+                     "no contract at all counts as infinitely more.", what=what, ratio=format(ratio, "g"), min=format(min_share, "g")),
         extra={"basis": basis, "ratio": ratio, "min_share": min_share})
 
 
@@ -375,8 +375,8 @@ def updates_only_table(period: Period, filters: Filters, *, update_share: float 
         Column("hourly", _("Hourly work"), "minutes"), Column("prepaid", _("Prepaid for the period"), "minutes"),
         Column("hourly_used", _("Prepaid hours used"), "percent"), Column("balance", _("Balance now"), "minutes")],
         rows, note=_("Clients with a contract whose logged work is at least %(u)s %% free update services and whose hourly "
-                     "work used at most %(h)s %% of the hours prepaid for the period.", u=f"{update_share:g}",
-                     h=f"{hourly_share:g}"),
+                     "work used at most %(h)s %% of the hours prepaid for the period.", u=format(update_share, "g"),
+                     h=format(hourly_share, "g")),
         extra={"update_share": update_share, "hourly_share": hourly_share})
 
 
