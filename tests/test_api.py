@@ -1,4 +1,4 @@
-"""The JSON API of shared/API.md: tokens, clients, tickets, the error format and OpenAPI."""
+"""The JSON API of docs/api.md: tokens, clients, tickets, the error format and OpenAPI."""
 import pytest
 
 from app.auth.models import ApiToken

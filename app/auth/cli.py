@@ -1,4 +1,4 @@
-"""`flask users create` — the non-interactive command of shared/API.md."""
+"""`flask users create`: the non-interactive command of docs/api.md."""
 import click
 from flask.cli import with_appcontext
 

@@ -1,3 +1,3 @@
-"""Support contracts, the service catalogue, specification lines and the hour ledger (issue 3).
+"""Support contracts, the service catalogue, specification lines and the hour ledger.
 
-Knows tickets by id only; never imports `app.tickets` (DESIGN.md, "Who may import whom")."""
+Knows tickets by id only; never imports `app.tickets` (docs/architecture.md)."""

@@ -1,4 +1,4 @@
-"""The hour ledger's arithmetic, as pure functions (DESIGN.md, "Ledger rules").
+"""The hour ledger's arithmetic, as pure functions (docs/domain.md, "The hour ledger").
 
 Everything here takes plain values (integer minutes, lots as small records, `now` as an argument)
 and returns what to write; nothing imports the app or touches a database, so the rules are tested

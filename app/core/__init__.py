@@ -1,1 +1,2 @@
-"""Pieces every capability package shares: column types, the unit of work, i18n helpers."""
+"""Pieces every capability shares: the unit of work, domain errors, web helpers, live events,
+leases, column types. It names no capability (docs/architecture.md)."""

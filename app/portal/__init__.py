@@ -1,1 +1,1 @@
-"""The client self-service portal (issue 5 builds it out; this is its landing page)."""
+"""The client self-service portal: a contact's company's hours, tickets and work, nothing else."""

@@ -1,4 +1,4 @@
-"""`GET /api/v1/reports/utilisation`: the utilisation figures of API.md, from the same query as the page."""
+"""`GET /api/v1/reports/utilisation`: the utilisation figures of docs/api.md, from the same query as the page."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.api import api_route, query_args

@@ -1,1 +1,1 @@
-"""SLA policies, business calendars and deadlines (issue 4)."""
+"""SLA policies, business calendars and the deadlines computed on them."""

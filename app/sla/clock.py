@@ -1,4 +1,4 @@
-"""Business time, as pure functions over a calendar (DESIGN.md, "SLA rules").
+"""Business time, as pure functions over a calendar (docs/domain.md, "SLA").
 
 A `Calendar` says when the office works: a time zone, several working intervals per weekday (so a
 lunch break is simply a gap), public holidays (the `holidays` package, by country) plus extra

@@ -1,4 +1,4 @@
-"""What the office speaker says, and when (DESIGN.md, "Voice").
+"""What the office speaker says, and when (docs/domain.md, "Events and the speaker").
 
 The server decides: a ticket is announced when it is registered and then every
 HOURDESK_ANNOUNCE_EVERY_MINUTES while it stays `open`; the state (`next_announce_at`,

@@ -1,4 +1,4 @@
-"""The ticket life cycle as data (DESIGN.md, "Ticket life cycle").
+"""The ticket life cycle as data (docs/domain.md, "Ticket life cycle").
 
 `TRANSITIONS[a]` is the set of statuses a ticket in status `a` may move to. Everything that changes
 a status asks `can_transition`; nothing else decides.
