@@ -242,12 +242,6 @@ def public_conversation(ticket_id: int) -> Conversation:
     return Conversation(comments, ticket_files, dict(comment_files))
 
 
-def public_attachment(ticket_id: int, attachment_id: int) -> Attachment | None:
-    """A public file of this ticket (a file of an internal note, or of another ticket, is None)."""
-    return db.session.scalar(select(Attachment).where(Attachment.id == attachment_id, Attachment.ticket_id == ticket_id,
-                                                      Attachment.public.is_(True)))
-
-
 def month_steps(day: date) -> tuple[date, date, date]:
     """The first day of `day`'s month, of the month before and of the month after."""
     first = day.replace(day=1)

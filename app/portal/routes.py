@@ -23,7 +23,7 @@ from app.portal import queries
 from app.portal.forms import ConfirmForm, PortalCommentForm, PortalTicketForm, RatingForm, ReopenForm
 from app.tickets import attachments as attachment_store
 from app.tickets import operations
-from app.tickets.models import Ticket
+from app.tickets.models import Attachment, Ticket
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
 
@@ -205,5 +205,6 @@ def rate(ticket_id: int):
 @contact_required
 def attachment(ticket_id: int, attachment_id: int):
     ticket = _ticket(ticket_id)
-    return attachment_store.send(queries.public_attachment(ticket.id, attachment_id) or abort(404))
+    # a file of an internal note, or of another ticket, is a 404
+    return attachment_store.send(load_or_404(Attachment, attachment_id, ticket_id=ticket.id, public=True))
 
