@@ -85,6 +85,10 @@ class Config:
     HOURDESK_ATTACHMENT_DIR = os.environ.get("HOURDESK_ATTACHMENT_DIR", "")
     HOURDESK_ATTACHMENT_MAX_BYTES = int(os.environ.get("HOURDESK_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
     HOURDESK_ATTACHMENTS_PER_UPLOAD = int(os.environ.get("HOURDESK_ATTACHMENTS_PER_UPLOAD", "5"))
+    #: the largest bank statement accepted (a year of a busy account fits in a few MB)
+    HOURDESK_STATEMENT_MAX_BYTES = int(os.environ.get("HOURDESK_STATEMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+    #: how often the scheduler does the billing work that is due (renewals, reminders, acts)
+    HOURDESK_BILLING_TICK_MINUTES = int(os.environ.get("HOURDESK_BILLING_TICK_MINUTES", "60"))
     #: a resolved ticket the client neither confirms nor reopens closes itself after this many days
     #: (0: never)
     HOURDESK_AUTO_CLOSE_DAYS = int(os.environ.get("HOURDESK_AUTO_CLOSE_DAYS", "7"))

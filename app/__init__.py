@@ -79,6 +79,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import openapi as _openapi  # noqa: F401  (GET /api/v1/openapi.json)
     from app.auth import api as _auth_api  # noqa: F401
     from app.auth.routes import bp as auth_bp
+    from app.billing import api as _billing_api  # noqa: F401
+    from app.billing.routes import bp as billing_bp
     from app.clients import api as _clients_api  # noqa: F401
     from app.clients.routes import bp as clients_bp
     from app.contracts import api as _contracts_api  # noqa: F401
@@ -92,16 +94,18 @@ def _register_blueprints(app: Flask) -> None:
     from app.tickets import api as _tickets_api  # noqa: F401
     from app.tickets.routes import bp as tickets_bp
 
-    for bp in (auth_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, notifications_bp, reports_bp, api_bp):
+    for bp in (auth_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, notifications_bp, reports_bp,
+               billing_bp, api_bp):
         app.register_blueprint(bp)
 
 
 def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
+    from app.billing.tasks import billing_cli
     from app.contracts.tasks import ledger_cli
     from app.demo import demo_cli
     from app.notifications.delivery import mail_cli
     from app.scheduler import scheduler_cli
 
-    for command in (users_cli, demo_cli, ledger_cli, scheduler_cli, mail_cli):
+    for command in (users_cli, demo_cli, ledger_cli, scheduler_cli, mail_cli, billing_cli):
         app.cli.add_command(command)

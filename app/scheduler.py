@@ -19,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.billing.tasks import billing_job
 from app.contracts.tasks import expire_lots_job
 from app.core import lease
 from app.core.types import utcnow
@@ -67,6 +68,8 @@ def scheduled_jobs(config, holder: str) -> list[ScheduledJob]:
         ScheduledJob("expiry_notices", "notices of hours about to expire", expiry_notices_job,
                      CronTrigger(hour=9, minute=0, timezone=tz)),
         ScheduledJob("auto_close", "close tickets resolved long ago", auto_close_job, IntervalTrigger(minutes=15)),
+        ScheduledJob("billing", "renewal invoices, reminders and acts", billing_job,
+                     IntervalTrigger(minutes=config["HOURDESK_BILLING_TICK_MINUTES"])),
     ]
 
 

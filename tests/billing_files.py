@@ -7,8 +7,13 @@ from xml.sax.saxutils import escape
 
 #: our company in the tests: the payee of incoming payments
 OUR_INN = "7704340310"
-OUR_ACCOUNT = "40702810900000000001"
+OUR_ACCOUNT = "40702810200000000001"
 OUR_BIK = "044525225"
+#: our company's billing profile in the tests (a real INN, an account whose control digit fits the BIK)
+BILLING_PROFILE = dict(legal_name="ООО «Часы поддержки»", inn=OUR_INN, kpp="770401001", ogrn="1027700132195",
+                       address="119019, Москва, ул. Новый Арбат, д. 1", bank_name="ПАО Сбербанк", bik=OUR_BIK,
+                       account=OUR_ACCOUNT, corr_account="30101810400000000225", currency="RUB", vat="22",
+                       signer="Иванов И. И.", invoice_prefix="HD", payment_days=5)
 
 
 @dataclass

@@ -269,4 +269,7 @@ def api(client, make):
 
         def post(self, url, json=None, **kw):
             return client.post(url, json=json, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+        def put(self, url, json=None, **kw):
+            return client.put(url, json=json, headers={**self.headers, **kw.pop("headers", {})}, **kw)
     return Api

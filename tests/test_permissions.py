@@ -9,10 +9,12 @@ from datetime import date
 import pytest
 
 from app.auth.operations import issue_token
+from app.billing.operations import LineInput, create_act, create_invoice, import_statement, save_profile, send_act
 from app.contracts.models import TicketClose
 from app.contracts.operations import create_contract, save_service
 from app.notifications.models import MailMessage
 from app.tickets.operations import add_attachments, add_line, set_status
+from tests.billing_files import BILLING_PROFILE, Doc, one_c
 
 ROLES = ("anon", "client", "engineer", "manager", "admin")
 
@@ -26,6 +28,7 @@ def row(anon, client, engineer, manager=None, admin=None):
 STAFF_PAGE = row(302, 403, 200)
 MANAGER_FORM_EMPTY = row(302, 403, 403, 422)  # managers and admins only
 STAFF_FORM_EMPTY = row(302, 403, 422)       # an empty POST: validation error, nothing written
+MANAGER_PAGE = row(302, 403, 403, 200)
 
 # (method, rule) → expected status per role. {client}, {ticket}, {token}, {user} are filled in.
 TABLE = {
@@ -119,6 +122,57 @@ TABLE = {
     ("GET", "/api/v1/contracts/<int:contract_id>"): row(401, 200, 200),
     ("GET", "/api/v1/clients/<int:client_id>/ledger"): row(401, 200, 200),
     ("POST", "/api/v1/clients/<int:client_id>/adjustments"): row(401, 403, 403, 422),
+    # billing: managers' pages; contacts read their own company's documents on the portal and API
+    ("GET", "/billing/"): MANAGER_PAGE,
+    ("GET", "/billing/profile"): row(302, 403, 403, 403, 200),
+    # an empty POST leaves the saved profile's values in the form (WTForms), so it saves unchanged
+    ("POST", "/billing/profile"): row(302, 403, 403, 403, 302),
+    ("GET", "/billing/clients/<int:client_id>"): MANAGER_PAGE,
+    ("POST", "/billing/clients/<int:client_id>"): row(302, 403, 403, 302),   # every field optional: saved
+    ("GET", "/billing/invoices"): MANAGER_PAGE,
+    ("GET", "/billing/invoices/new"): MANAGER_PAGE,
+    ("POST", "/billing/invoices/new"): MANAGER_FORM_EMPTY,
+    ("GET", "/billing/invoices/<int:invoice_id>"): MANAGER_PAGE,
+    ("GET", "/billing/invoices/<int:invoice_id>/edit"): MANAGER_PAGE,
+    ("POST", "/billing/invoices/<int:invoice_id>/edit"): MANAGER_FORM_EMPTY,
+    ("GET", "/billing/invoices/<int:invoice_id>/pdf"): MANAGER_PAGE,
+    ("POST", "/billing/invoices/<int:invoice_id>/<any(issue, cancel, grant):action>"): row(302, 403, 403, 303),
+    ("GET", "/billing/statements"): MANAGER_PAGE,
+    ("POST", "/billing/statements"): MANAGER_FORM_EMPTY,
+    ("GET", "/billing/payments"): MANAGER_PAGE,
+    ("GET", "/billing/payments/<int:payment_id>"): MANAGER_PAGE,
+    ("POST", "/billing/payments/<int:payment_id>/match"): MANAGER_FORM_EMPTY,
+    ("POST", "/billing/payments/<int:payment_id>/match/<int:invoice_id>"): row(302, 403, 403, 303),
+    ("POST", "/billing/payments/<int:payment_id>/<any(unmatch, ignore, restore):action>"): row(302, 403, 403, 303),
+    ("GET", "/billing/acts"): MANAGER_PAGE,
+    ("POST", "/billing/acts"): MANAGER_FORM_EMPTY,
+    ("GET", "/billing/acts/<int:act_id>"): MANAGER_PAGE,
+    ("POST", "/billing/acts/<int:act_id>"): row(302, 403, 403, 409),          # the act is sent: not edited
+    ("POST", "/billing/acts/<int:act_id>/send"): row(302, 403, 403, 303),
+    ("GET", "/billing/acts/<int:act_id>/pdf"): MANAGER_PAGE,
+    ("GET", "/billing/reports"): MANAGER_PAGE,
+    ("GET", "/portal/documents"): row(302, 200, 403),
+    ("POST", "/portal/documents"): row(302, 422, 403),
+    ("GET", "/portal/invoices/<int:invoice_id>.pdf"): row(302, 200, 403),
+    ("GET", "/portal/acts/<int:act_id>.pdf"): row(302, 200, 403),
+    ("GET", "/api/v1/billing/profile"): row(401, 403, 403, 200),
+    ("PUT", "/api/v1/billing/profile"): row(401, 403, 403, 403, 422),
+    ("POST", "/api/v1/invoices"): row(401, 403, 403, 422),
+    ("GET", "/api/v1/invoices"): row(401, 200, 403, 200),
+    ("GET", "/api/v1/invoices/<int:invoice_id>"): row(401, 200, 403, 200),
+    ("GET", "/api/v1/invoices/<int:invoice_id>/pdf"): row(401, 200, 403, 200),
+    ("POST", "/api/v1/invoices/<int:invoice_id>/issue"): row(401, 403, 403, 409),   # issued already
+    ("POST", "/api/v1/invoices/<int:invoice_id>/cancel"): row(401, 403, 403, 422),
+    ("POST", "/api/v1/invoices/<int:invoice_id>/grant"): row(401, 403, 403, 422),
+    ("POST", "/api/v1/bank-statements"): row(401, 403, 403, 422),
+    ("GET", "/api/v1/payments"): row(401, 403, 403, 200),
+    ("GET", "/api/v1/payments/<int:payment_id>"): row(401, 403, 403, 200),
+    ("POST", "/api/v1/payments/<int:payment_id>/match"): row(401, 403, 403, 422),
+    ("POST", "/api/v1/payments/<int:payment_id>/unmatch"): row(401, 403, 403, 422),
+    ("POST", "/api/v1/payments/<int:payment_id>/ignore"): row(401, 403, 403, 422),
+    ("POST", "/api/v1/acts"): row(401, 403, 403, 422),
+    ("GET", "/api/v1/acts"): row(401, 200, 403, 200),
+    ("GET", "/api/v1/acts/<int:act_id>/pdf"): row(401, 200, 403, 200),
 }
 
 
@@ -137,13 +191,23 @@ def test_route_access(client, db, make, login, method, rule, role):
     ticket = make.ticket(client=company)
     token_id_of_other = issue_token(other, "someone else's")[0].id
     service = save_service(None, code="SUP", name_ru="Поддержка", billing="hourly")
-    contract = create_contract(company, number="C-1", starts_on=date.today(), months=12, hours_per_month=10)
+    contract = create_contract(company, number="C-1", starts_on=date.today().replace(day=1), months=12,
+                               hours_per_month=10, hour_price="1500.00")
     line = add_line(ticket, other, service=service, minutes=30)
     set_status(ticket, other, "resolved")   # a close of it exists, so /closes/<id> has a real id
     set_status(ticket, other, "closed")
     set_status(ticket, other, "in_progress", reason="the permission table needs it open")
     close_id = db.session.query(TicketClose).one().id
     attachment_id = add_attachments(ticket, contact, [("screen.txt", io.BytesIO(b"the error text"))])[0].id
+    invoice = payment = act = None
+    if any(word in rule for word in ("billing", "invoice", "payment", "/acts", "documents", "bank-statements")):
+        # documents are rendered as PDFs: only the billing rows pay for making them
+        save_profile(None, **BILLING_PROFILE)
+        invoice = create_invoice(company, other, lines=[LineInput("Часы поддержки", 10, "1500.00")])
+        payment = import_statement(one_c([Doc("700.00", "Возврат займа", payer_inn="7736207543")]), "s.txt",
+                                   None).payments[0]
+        act = create_act(company, date.today(), None)
+        send_act(act, None)
     failed_mail = MailMessage(recipient="x@example.com", subject="s", body="b", status="failed", attempts=20)
     db.session.add(failed_mail)
     db.session.commit()
@@ -160,8 +224,12 @@ def test_route_access(client, db, make, login, method, rule, role):
             .replace("<int:contract_id>", str(contract.id)).replace("<int:close_id>", str(close_id))
             .replace("<int:attachment_id>", str(attachment_id)).replace("<int:message_id>", str(failed_mail.id))
             .replace("<name>", "clients").replace("<fmt>", "csv"))
-    if rule.startswith("/api/") and method == "POST":
-        response = client.post(path, json={}, headers=headers)
+    if invoice is not None:
+        path = (path.replace("<int:invoice_id>", str(invoice.id)).replace("<int:payment_id>", str(payment.id))
+                .replace("<int:act_id>", str(act.id)).replace("<any(issue, cancel, grant):action>", "cancel")
+                .replace("<any(unmatch, ignore, restore):action>", "ignore"))
+    if rule.startswith("/api/") and method in ("POST", "PUT"):
+        response = client.open(path, method=method, json={}, headers=headers)
     elif method == "POST":
         response = client.post(path, data={})
     else:

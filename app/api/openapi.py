@@ -14,7 +14,8 @@ ERROR_SCHEMA = {
         "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}}}},
 }
 _ERROR_TEXT = {400: "Malformed request", 401: "Missing or invalid token", 403: "Role not allowed",
-               404: "Not found", 409: "State conflict", 422: "Validation failed", 429: "Too many requests"}
+               404: "Not found", 409: "State conflict", 413: "Too large", 422: "Validation failed",
+               429: "Too many requests"}
 
 
 def build_spec() -> dict:

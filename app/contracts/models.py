@@ -73,6 +73,8 @@ class Contract(db.Model):
     overage_rate: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"), server_default="0")
     #: unused minutes move to the client's next contract instead of expiring
     rollover: Mapped[bool] = mapped_column(default=False, server_default="0")
+    #: money per prepaid hour: a renewal invoice bills months × hours per month × this
+    hour_price: Mapped[Decimal | None] = mapped_column(MONEY)
     #: the SLA policy that sets this client's ticket deadlines
     sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
     status: Mapped[str] = mapped_column(String(12), default="active", server_default="active")

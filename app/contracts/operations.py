@@ -165,8 +165,10 @@ def contract_period(starts_on: date, months: int, tz: str) -> tuple[date, dateti
 
 def create_contract(client: Client, *, number: str, starts_on: date, months: int, hours_per_month,
                     billing_increment_minutes: int = DEFAULT_INCREMENT, overdraft: str = ledger.CONVERT_TO_PAID,
-                    overage_rate=0, rollover: bool = False, sla_policy_id: int | None = None, actor=None) -> Contract:
-    """Sign a contract and grant its hours at once: one `grant` lot of months × hours (rule 1)."""
+                    overage_rate=0, rollover: bool = False, sla_policy_id: int | None = None, hour_price=None,
+                    actor=None) -> Contract:
+    """Sign a contract and grant its hours at once: one `grant` lot of months × hours (rule 1).
+    `hour_price`: money per prepaid hour, which the renewal invoice bills."""
     number = (number or "").strip()
     if not number or len(number) > 50:
         raise ValidationFailed(_("Enter a contract number of up to 50 characters."), code="invalid_number", field="number")
@@ -186,6 +188,7 @@ def create_contract(client: Client, *, number: str, starts_on: date, months: int
     if overdraft not in ledger.OVERDRAFT_POLICIES:
         raise ValidationFailed(_("Unknown overdraft policy."), code="invalid_overdraft", field="overdraft")
     rate = _clean_money(overage_rate, "overage_rate")
+    price = _clean_money(hour_price, "hour_price", allow_none=True)
     if not isinstance(starts_on, date):
         raise ValidationFailed(_("Enter the start date."), code="invalid_date", field="starts_on")
     if db.session.scalar(select(Contract.id).where(Contract.number == number)):
@@ -198,7 +201,7 @@ def create_contract(client: Client, *, number: str, starts_on: date, months: int
     contract = Contract(client=client, number=number, starts_on=starts_on, months=months, ends_on=ends_on,
                         minutes_per_month=int(per_month), billing_increment_minutes=billing_increment_minutes,
                         overdraft=overdraft, overage_rate=rate, rollover=bool(rollover), sla_policy_id=sla_policy_id,
-                        created_by_id=actor.id if actor else None)
+                        hour_price=price, created_by_id=actor.id if actor else None)
     db.session.add(contract)
     granted = ledger.granted_minutes(months, int(per_month))
     lot = HourLot(client_id=client.id, contract=contract, source="grant", granted_minutes=granted,
@@ -207,6 +210,52 @@ def create_contract(client: Client, *, number: str, starts_on: date, months: int
     db.session.flush()
     _write_entry("grant", client.id, granted, lot=lot, author=actor, reason=_("Contract %(n)s", n=number))
     return contract
+
+
+def grant_purchase(client: Client, *, minutes: int, valid_from: date, valid_until: date, actor=None,
+                   reason: str, now: datetime | None = None) -> HourLot:
+    """Hours bought outside a contract's own grant (an hour pack paid by invoice): one `purchase`
+    lot valid from the first to the last day given (the client's calendar days), and its grant."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
+        raise ValidationFailed(_("Minutes must be a positive whole number."), code="invalid_minutes", field="minutes")
+    if valid_until < valid_from:
+        raise ValidationFailed(_("The hours must be valid until a day after they start."), code="invalid_period",
+                               field="valid_until")
+    lock_client(client.id)
+    lot = HourLot(client_id=client.id, contract=current_contract(client.id, now or utcnow()), source="purchase",
+                  granted_minutes=minutes, valid_from=_start_of_day(valid_from, client.timezone),
+                  expires_at=_start_of_day(valid_until + timedelta(days=1), client.timezone), remaining_minutes=0)
+    db.session.add(lot)
+    db.session.flush()
+    _write_entry("grant", client.id, minutes, lot=lot, author=actor, reason=reason, at=now)
+    db.session.flush()
+    return lot
+
+
+def renew_contract(contract: Contract, *, number: str, actor=None) -> Contract:
+    """The contract's next period as a contract of its own, on the same terms, starting the day
+    after it ends; its hours are granted at once (rule 1)."""
+    successor = create_contract(
+        contract.client, number=number, starts_on=contract.ends_on + timedelta(days=1), months=contract.months,
+        hours_per_month=contract.hours_per_month, billing_increment_minutes=contract.billing_increment_minutes,
+        overdraft=contract.overdraft, overage_rate=contract.overage_rate, rollover=contract.rollover,
+        sla_policy_id=contract.sla_policy_id, hour_price=contract.hour_price, actor=actor)
+    return successor
+
+
+def revoke_grant(lot: HourLot, *, actor, reason: str, now: datetime | None = None) -> LedgerEntry:
+    """Take back what a lot granted (a payment was unmatched): one `reversal` of the whole grant,
+    even when part of it was used — the balance may go below zero, and the person is told. A
+    contract whose grant is revoked is terminated."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the hours are taken back."), code="reason_required", field="reason")
+    lock_client(lot.client_id)
+    entry = _write_entry("reversal", lot.client_id, -lot.granted_minutes, lot=lot, author=actor, reason=reason, at=now)
+    if lot.source == "grant" and lot.contract is not None:
+        lot.contract.status = "terminated"
+    db.session.flush()
+    return entry
 
 
 # --- specification lines ------------------------------------------------------------------------

@@ -34,6 +34,8 @@ class ContractIn(Schema):
     overage_rate = fields.Decimal(load_default=0, validate=validate.Range(min=0))
     rollover = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     sla_policy_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    #: money per prepaid hour, billed by the renewal invoice
+    hour_price = fields.Decimal(load_default=None, allow_none=True, validate=validate.Range(min=0))
 
 
 class LotOut(Schema):
@@ -58,6 +60,7 @@ class ContractOut(Schema):
     overage_rate = fields.Decimal(as_string=True)
     rollover = fields.Boolean()
     sla_policy_id = fields.Integer(allow_none=True)
+    hour_price = fields.Decimal(as_string=True, allow_none=True)
     status = fields.String()
     granted_minutes = fields.Integer()
     remaining_minutes = fields.Integer()

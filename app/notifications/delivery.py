@@ -62,6 +62,9 @@ def _email(message: MailMessage) -> EmailMessage:
     # stable per outbox row: a receiving system can tell a re-sent copy from a new message
     email["Message-ID"] = make_msgid(idstring=f"hourdesk-mail-{message.id}")
     email.set_content(message.body)
+    for attachment in message.attachments:
+        maintype, _slash, subtype = attachment.content_type.partition("/")
+        email.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return email
 
 

@@ -25,7 +25,7 @@ from app.core.types import utcnow
 from app.core.uow import before_commit
 from app.core.web import format_minutes
 from app.extensions import db
-from app.notifications.models import MailMessage
+from app.notifications.models import MailAttachment, MailMessage
 from app.tickets.models import Comment, Ticket
 
 
@@ -38,9 +38,11 @@ class Recipient:
     staff: bool = False
 
 
-def queue_mail(recipient: Recipient, template: str, *, dedupe_key: str | None = None, **context) -> MailMessage | None:
+def queue_mail(recipient: Recipient, template: str, *, dedupe_key: str | None = None, attachments=(),
+               **context) -> MailMessage | None:
     """Render `mail/<template>.txt` in the recipient's language and queue it. The template's first
-    line is the subject. With `dedupe_key`, a message with that key queued before means: skip."""
+    line is the subject. With `dedupe_key`, a message with that key queued before means: skip.
+    `attachments`: (filename, content type, bytes), kept with the message as sent."""
     if dedupe_key is not None and db.session.scalar(select(exists().where(MailMessage.dedupe_key == dedupe_key))):
         return None
     with force_locale(recipient.locale):
@@ -49,6 +51,8 @@ def queue_mail(recipient: Recipient, template: str, *, dedupe_key: str | None = 
     subject, _, body = text.strip().partition("\n")
     message = MailMessage(recipient=recipient.email, subject=subject.strip()[:255], body=body.strip() + "\n",
                           dedupe_key=dedupe_key, next_attempt_at=utcnow())
+    message.attachments = [MailAttachment(filename=name, content_type=kind, content=content)
+                           for name, kind, content in attachments]
     db.session.add(message)
     return message
 

@@ -6,13 +6,18 @@ Every object is looked up together with the contact's company, so another compan
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.access import roles_required
+from app.billing import notices as billing_notices
+from app.billing import operations as billing_ops
+from app.billing import queries as billing_queries
+from app.billing.forms import OrderForm
+from app.billing.models import Act, Invoice
 from app.contracts import operations as ledger_ops
 from app.contracts.forms import BILLING_LABELS
 from app.core.errors import domain_errors
@@ -208,3 +213,41 @@ def attachment(ticket_id: int, attachment_id: int):
     # a file of an internal note, or of another ticket, is a 404
     return attachment_store.send(load_or_404(Attachment, attachment_id, ticket_id=ticket.id, public=True))
 
+
+
+# --- documents: invoices and acts -----------------------------------------------------------------
+
+@bp.route("/documents", methods=["GET", "POST"])
+@contact_required
+def documents():
+    """The company's invoices and acts, and ordering an hour pack (its invoice comes at once)."""
+    form = OrderForm()
+    if form.validate_on_submit():
+        with domain_errors(form, default="hours"):
+            invoice = billing_ops.order_hours(current_user.client, current_user, hours=form.hours.data)
+            flash(_("Invoice %(n)s is ready; it is also on its way to you by e-mail. The hours are credited as soon "
+                    "as it is paid.", n=invoice.number), "success")
+            return redirect(url_for("portal.documents"))
+    invoices, acts = billing_queries.client_documents(_client_id())
+    return render_template("portal/documents.html", invoices=invoices, acts=acts, form=form,
+                           client=current_user.client), 422 if form.errors else 200
+
+
+@bp.get("/invoices/<int:invoice_id>.pdf")
+@contact_required
+def invoice_pdf(invoice_id: int):
+    invoice = load_or_404(Invoice, invoice_id, client_id=_client_id())
+    if invoice.number is None:   # a draft is the staff's, not a document yet
+        abort(404)
+    name, _kind, content = billing_notices.invoice_attachment(invoice)
+    return Response(content, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, no-store"})
+
+
+@bp.get("/acts/<int:act_id>.pdf")
+@contact_required
+def act_pdf(act_id: int):
+    act = load_or_404(Act, act_id, client_id=_client_id(), status="sent")
+    name, _kind, content = billing_notices.act_attachment(act)
+    return Response(content, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, no-store"})

@@ -1,0 +1,78 @@
+"""What billing tells clients by e-mail (through the mail outbox, committed with the change):
+an issued invoice with its PDF, reminders before a period ends, hours granted on payment, an act."""
+from flask import current_app
+
+from app.billing import documents
+from app.billing.models import Act, BillingProfile, ClientBilling, Invoice
+from app.clients.models import Client
+from app.extensions import db
+from app.notifications.operations import Recipient, company_recipients, queue_mail
+
+
+def _profile() -> BillingProfile:
+    return db.session.get(BillingProfile, 1)
+
+
+def _details(client: Client) -> ClientBilling:
+    return db.session.get(ClientBilling, client.id) or ClientBilling(client_id=client.id)
+
+
+def billing_recipients(client: Client) -> list[Recipient]:
+    """Where documents go: the client's billing addresses if it gave any, else the company's
+    contacts and address; its account manager gets a copy."""
+    details = _details(client)
+    found = {e.lower(): Recipient(e, current_app.config["BABEL_DEFAULT_LOCALE"], client.timezone)
+             for e in details.email_list}
+    for recipient in company_recipients(client):
+        if recipient.staff or not details.email_list:
+            found.setdefault(recipient.email.lower(), recipient)
+    return list(found.values())
+
+
+def invoice_attachment(invoice: Invoice) -> tuple[str, str, bytes]:
+    client = db.session.get(Client, invoice.client_id)
+    return (f"{invoice.number}.pdf", "application/pdf",
+            documents.invoice_pdf(invoice, _profile(), _details(client)))
+
+
+def invoice_issued(invoice: Invoice) -> None:
+    client = db.session.get(Client, invoice.client_id)
+    attachment = invoice_attachment(invoice)
+    for recipient in billing_recipients(client):
+        queue_mail(recipient, "invoice_issued", dedupe_key=f"invoice:{invoice.id}:issued:{recipient.email.lower()}",
+                   attachments=[attachment], invoice=invoice, client=client)
+
+
+def invoice_reminder(invoice: Invoice, days: int) -> int:
+    """Once per invoice, number of days and address; nothing for a paid or cancelled invoice."""
+    if invoice.status not in ("issued", "partially_paid"):
+        return 0
+    client = db.session.get(Client, invoice.client_id)
+    attachment = invoice_attachment(invoice)
+    sent = 0
+    for recipient in billing_recipients(client):
+        if queue_mail(recipient, "invoice_reminder",
+                      dedupe_key=f"invoice:{invoice.id}:reminder:{days}:{recipient.email.lower()}",
+                      attachments=[attachment], invoice=invoice, client=client, days=days):
+            sent += 1
+    return sent
+
+
+def hours_granted(invoice: Invoice) -> None:
+    client = db.session.get(Client, invoice.client_id)
+    for recipient in company_recipients(client):
+        queue_mail(recipient, "hours_granted", dedupe_key=f"invoice:{invoice.id}:granted:{recipient.email.lower()}"
+                   f":{invoice.granted_lot_id}", invoice=invoice, client=client)
+
+
+def act_attachment(act: Act) -> tuple[str, str, bytes]:
+    client = db.session.get(Client, act.client_id)
+    return f"{act.number}.pdf", "application/pdf", documents.act_pdf(act, _profile(), _details(client))
+
+
+def act_sent(act: Act) -> None:
+    client = db.session.get(Client, act.client_id)
+    attachment = act_attachment(act)
+    for recipient in billing_recipients(client):
+        queue_mail(recipient, "act_sent", dedupe_key=f"act:{act.id}:sent:{recipient.email.lower()}",
+                   attachments=[attachment], act=act, client=client)
