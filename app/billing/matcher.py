@@ -130,12 +130,50 @@ def find_references(purpose: str, prefix: str) -> list[Reference]:
 
 # --- deciding ------------------------------------------------------------------------------------
 
-def _resolve(refs: Iterable[Reference], invoices: list[InvoiceFacts], payer_inn: str) -> list[list[InvoiceFacts]]:
+class InvoiceBook:
+    """The invoices a statement's payments may mean, indexed by number, client and open amount, so
+    deciding one payment costs the same with 100 or 100,000 invoices. `update` replaces an
+    invoice's facts after a payment of the same statement paid it."""
+
+    def __init__(self, invoices: Iterable[InvoiceFacts] = ()):
+        self._by_id: dict[int, InvoiceFacts] = {}
+        self._by_seq: dict[int, set[int]] = {}
+        self._by_client: dict[int, set[int]] = {}
+        self._by_amount: dict[Decimal, set[int]] = {}
+        for invoice in invoices:
+            self.update(invoice)
+
+    def update(self, invoice: InvoiceFacts) -> None:
+        old = self._by_id.get(invoice.id)
+        if old is not None:
+            self._by_amount.get(old.open_amount, set()).discard(old.id)
+        self._by_id[invoice.id] = invoice
+        self._by_seq.setdefault(invoice.seq, set()).add(invoice.id)
+        self._by_client.setdefault(invoice.client_id, set()).add(invoice.id)
+        if invoice.open:
+            self._by_amount.setdefault(invoice.open_amount, set()).add(invoice.id)
+
+    def get(self, invoice_id: int) -> InvoiceFacts:
+        return self._by_id[invoice_id]
+
+    def numbered(self, seq: int) -> list[InvoiceFacts]:
+        return [self._by_id[i] for i in sorted(self._by_seq.get(seq, ()))]
+
+    def of_client(self, client_id: int) -> list[InvoiceFacts]:
+        return [self._by_id[i] for i in sorted(self._by_client.get(client_id, ()))]
+
+    def open_for(self, amount: Decimal) -> list[InvoiceFacts]:
+        return [self._by_id[i] for i in sorted(self._by_amount.get(amount, ()))]
+
+    def __iter__(self):
+        return iter(self._by_id.values())
+
+def _resolve(refs: Iterable[Reference], book: InvoiceBook, payer_inn: str) -> list[list[InvoiceFacts]]:
     """For each reference, the invoices it can mean (a number without a year may fit several
     years: the payer's own is preferred)."""
     result = []
     for ref in refs:
-        fits = [i for i in invoices if i.seq == ref.seq and (ref.year is None or i.year == ref.year)]
+        fits = [i for i in book.numbered(ref.seq) if ref.year is None or i.year == ref.year]
         if len(fits) > 1:
             own = [i for i in fits if i.client_inn == payer_inn]
             fits = own if len(own) == 1 else ([i for i in fits if i.open] if len(own) == 0 else own)
@@ -165,12 +203,18 @@ def _tokens(name: str) -> set[str]:
     return {w for w in words if len(w) > 2 and w not in {"ооо", "оао", "зао", "пао", "ип", "тов", "llc", "ltd"}}
 
 
-def suggest(payment: PaymentFacts, invoices: list[InvoiceFacts], refs: list[Reference], limit: int = 5
-            ) -> tuple[Suggestion, ...]:
-    """Open invoices ranked by how much speaks for them, with the reasons."""
+def suggest(payment: PaymentFacts, book: InvoiceBook, refs: list[Reference], clients_by_inn: Mapping[str, int],
+            limit: int = 5) -> tuple[Suggestion, ...]:
+    """Open invoices ranked by how much speaks for them, with the reasons. The candidates: the
+    invoices the purpose names, the payer's own and those open for exactly this amount."""
     ranked = []
     payer_words = _tokens(payment.payer_name)
-    for invoice in invoices:
+    payer_client = clients_by_inn.get(payment.payer_inn) if payment.payer_inn else None
+    candidates = {i.id: i for ref in refs for i in book.numbered(ref.seq)}
+    candidates.update({i.id: i for i in book.open_for(payment.amount)})
+    if payer_client is not None:
+        candidates.update({i.id: i for i in book.of_client(payer_client)})
+    for invoice in candidates.values():
         if not invoice.open:
             continue
         score, why = 0, []
@@ -190,17 +234,18 @@ def suggest(payment: PaymentFacts, invoices: list[InvoiceFacts], refs: list[Refe
     return tuple(ranked[:limit])
 
 
-def decide(payment: PaymentFacts, invoices: list[InvoiceFacts], clients_by_inn: Mapping[str, int], *,
-           prefix: str, own_inn: str = "") -> Decision:
+def decide(payment: PaymentFacts, invoices: InvoiceBook | Iterable[InvoiceFacts], clients_by_inn: Mapping[str, int],
+           *, prefix: str, own_inn: str = "") -> Decision:
     """The decision for one incoming payment. `invoices`: our invoices that may be meant (open
     ones, and recent paid or cancelled ones, so that a payment for a settled invoice is shown as
     such rather than guessed elsewhere); `clients_by_inn`: every client's INN."""
+    book = invoices if isinstance(invoices, InvoiceBook) else InvoiceBook(invoices)
     refs = find_references(payment.purpose, prefix)
     labels = tuple(f"{r.year}-{r.seq}" if r.year else str(r.seq) for r in refs)
 
     def unmatched(rule: str, client_id: int | None = None) -> Decision:
         return Decision("unmatched", rule, client_id, references=labels,
-                        suggestions=suggest(payment, invoices, refs))
+                        suggestions=suggest(payment, book, refs, clients_by_inn))
 
     if payment.amount <= 0:
         return unmatched("not_positive")
@@ -208,14 +253,14 @@ def decide(payment: PaymentFacts, invoices: list[InvoiceFacts], clients_by_inn: 
         return unmatched("own_transfer")
     payer_client = clients_by_inn.get(payment.payer_inn) if payment.payer_inn else None
 
-    by_number = _by_number(payment, refs, invoices)
+    by_number = _by_number(payment, refs, book)
     if by_number is not None and by_number.status == "auto":
         return by_number
     # No number, or one that does not fit (another client's invoice at another amount, a settled
     # or cancelled one, a contract's number): the payer's INN and exactly one open invoice of
     # exactly this amount still say which invoice it pays.
     if payer_client is not None:
-        exact = [i for i in invoices if i.open and i.client_id == payer_client and i.open_amount == payment.amount]
+        exact = [i for i in book.open_for(payment.amount) if i.client_id == payer_client]
         if len(exact) == 1:
             rule = "inn_amount" if by_number is None else "inn_amount_number_mismatch"
             return Decision("auto", rule, payer_client, ((exact[0].id, payment.amount),), ZERO, labels)
@@ -227,10 +272,10 @@ def decide(payment: PaymentFacts, invoices: list[InvoiceFacts], clients_by_inn: 
     return unmatched("unknown_payer" if not refs else "unknown_number")
 
 
-def _by_number(payment: PaymentFacts, refs: list[Reference], invoices: list[InvoiceFacts]) -> Decision | None:
+def _by_number(payment: PaymentFacts, refs: list[Reference], book: InvoiceBook) -> Decision | None:
     """The decision the invoice numbers in the purpose support (None: no number names an
     invoice of ours). `unmatched` decisions carry the reason only."""
-    resolved = _resolve(refs, invoices, payment.payer_inn)
+    resolved = _resolve(refs, book, payment.payer_inn)
     meant = [fits for fits in resolved if fits]
     if not meant:
         return None

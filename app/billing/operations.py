@@ -432,6 +432,8 @@ def _settle(invoice: Invoice, actor) -> None:
 def _grant(invoice: Invoice, actor, reason: str) -> None:
     """What a paid invoice grants, through the ledger: a purchased lot, or the contract's next
     period. The client's contacts and account manager are told."""
+    if not (invoice.grant_minutes or invoice.renews_contract_id):
+        return
     client = db.session.get(Client, invoice.client_id)
     if invoice.grant_minutes:
         lot = contract_ops.grant_purchase(client, minutes=invoice.grant_minutes, valid_from=invoice.grant_valid_from,
@@ -442,8 +444,6 @@ def _grant(invoice: Invoice, actor, reason: str) -> None:
         successor = contract_ops.renew_contract(old, number=_renewal_number(old, invoice), actor=actor)
         invoice.granted_contract_id = successor.id
         invoice.granted_lot_id = next(lot.id for lot in successor.lots if lot.source == "grant")
-    else:
-        return
     invoice.granted_at = utcnow()
     _audit("hours_granted", actor=actor, client_id=invoice.client_id, invoice=invoice, reason=reason)
     notices.hours_granted(invoice)
@@ -576,53 +576,57 @@ def import_statement(data: bytes, filename: str, actor) -> ImportResult:
     return ImportResult(record, fresh, len(fresh), record.duplicates, matched, len(fresh) - matched)
 
 
-def _invoice_facts(since: date) -> list[matcher.InvoiceFacts]:
+def _facts(invoice: Invoice, inn: str, name: str) -> matcher.InvoiceFacts:
+    return matcher.InvoiceFacts(invoice.id, invoice.number, invoice.year, invoice.seq, invoice.client_id, inn, name,
+                                invoice.total, invoice.open_amount, invoice.status, invoice.issued_on)
+
+
+def _invoice_book(since: date) -> tuple[matcher.InvoiceBook, dict[int, Invoice]]:
+    """Open invoices and those issued since `since` (so that a payment for a settled one is seen as
+    such), loaded once per statement."""
     rows = db.session.execute(
         select(Invoice, Client.inn, Client.name).join(Client, Client.id == Invoice.client_id)
         .where(Invoice.number.is_not(None),
                (Invoice.status.in_(OPEN_INVOICE_STATUSES)) | (Invoice.issued_on >= since))).all()
-    return [matcher.InvoiceFacts(i.id, i.number, i.year, i.seq, i.client_id, inn, name, i.total, i.open_amount,
-                                 i.status, i.issued_on) for i, inn, name in rows]
+    return matcher.InvoiceBook(_facts(i, inn, name) for i, inn, name in rows), {i.id: i for i, _inn, _name in rows}
 
 
 def auto_match(payments: list[Payment], settings: BillingProfile | None = None) -> int:
     """Decide each payment by the rules (`app.billing.matcher`); pay what they decide, leave the
     rest to a person with the reason and suggestions. Returns how many were matched."""
     settings = settings or require_profile()
-    invoices = _invoice_facts(utcnow().date() - timedelta(days=RECENT_DAYS))
-    by_id = {}
+    book, loaded = _invoice_book(utcnow().date() - timedelta(days=RECENT_DAYS))
     clients = dict(db.session.execute(select(Client.inn, Client.id)).all())
     matched = 0
     for payment in payments:
-        facts = matcher.PaymentFacts(payment.amount, payment.payer_inn, payment.payer_name, payment.purpose)
-        decision = matcher.decide(facts, invoices, clients, prefix=settings.invoice_prefix, own_inn=settings.inn)
-        payment.rule, payment.client_id = decision.rule, decision.client_id
-        payment.suggestions = [{"invoice_id": s.invoice_id, "score": s.score, "why": list(s.why)}
-                               for s in decision.suggestions]
-        if decision.status != "auto":
-            _audit("payment_left_to_person", client_id=decision.client_id, payment=payment, detail=decision.rule)
-            continue
-        for invoice_id, amount in decision.allocations:
-            invoice = by_id.get(invoice_id) or db.session.get(Invoice, invoice_id)
-            by_id[invoice_id] = invoice
-            _allocate(payment, invoice.client_id, invoice, amount, None)
-        if decision.advance > 0:
-            _allocate(payment, decision.client_id, None, decision.advance, None)
-        payment.status, payment.decided_at = "auto", utcnow()
-        _audit("payment_matched", client_id=decision.client_id, payment=payment, detail=decision.rule)
-        matched += 1
-        # the next payment of this statement sees what this one paid
-        invoices = [_refresh(f, by_id) for f in invoices]
+        with db.session.no_autoflush:   # what is written here is flushed once, not before every read
+            matched += _decide_one(payment, book, loaded, clients, settings)
     db.session.flush()
     return matched
 
 
-def _refresh(facts: matcher.InvoiceFacts, changed: dict[int, Invoice]) -> matcher.InvoiceFacts:
-    invoice = changed.get(facts.id)
-    if invoice is None:
-        return facts
-    return matcher.InvoiceFacts(facts.id, facts.number, facts.year, facts.seq, facts.client_id, facts.client_inn,
-                                facts.client_name, invoice.total, invoice.open_amount, invoice.status, facts.issued_on)
+def _decide_one(payment: Payment, book: matcher.InvoiceBook, loaded: dict[int, Invoice], clients: dict[str, int],
+            settings: BillingProfile) -> int:
+    """One payment by the rules; 1 if they matched it."""
+    facts = matcher.PaymentFacts(payment.amount, payment.payer_inn, payment.payer_name, payment.purpose)
+    decision = matcher.decide(facts, book, clients, prefix=settings.invoice_prefix, own_inn=settings.inn)
+    payment.rule, payment.client_id = decision.rule, decision.client_id
+    payment.suggestions = [{"invoice_id": s.invoice_id, "score": s.score, "why": list(s.why)}
+                           for s in decision.suggestions]
+    if decision.status != "auto":
+        _audit("payment_left_to_person", client_id=decision.client_id, payment=payment, detail=decision.rule)
+        return 0
+    for invoice_id, amount in decision.allocations:
+        invoice = loaded[invoice_id]
+        _allocate(payment, invoice.client_id, invoice, amount, None)
+        # the next payment of this statement sees what this one paid
+        old = book.get(invoice_id)
+        book.update(_facts(invoice, old.client_inn, old.client_name))
+    if decision.advance > 0:
+        _allocate(payment, decision.client_id, None, decision.advance, None)
+    payment.status, payment.decided_at = "auto", utcnow()
+    _audit("payment_matched", client_id=decision.client_id, payment=payment, detail=decision.rule)
+    return 1
 
 
 @dataclass(frozen=True)

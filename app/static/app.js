@@ -50,5 +50,9 @@
       socket.on(name, refreshList);
     });
     ["ticket.updated", "ticket.comment"].forEach(function (name) { socket.on(name, flagTicket); });
+    // hours credited or used (a payment matched, a ticket closed): pages that show the balance reload
+    socket.on("balance.changed", function () {
+      if (document.querySelector("[data-live-balance]")) window.location.reload();
+    });
   }
 })();
