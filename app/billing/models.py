@@ -162,6 +162,7 @@ class Invoice(db.Model):
     lines: Mapped[list[InvoiceLine]] = relationship(order_by="InvoiceLine.position", cascade="all, delete-orphan",
                                                     back_populates="invoice")
     client = relationship("Client")
+    granted_lot = relationship("HourLot", foreign_keys=[granted_lot_id])
 
     @property
     def open_amount(self) -> Decimal:

@@ -61,8 +61,9 @@ def invoice_reminder(invoice: Invoice, days: int) -> int:
 def hours_granted(invoice: Invoice) -> None:
     client = db.session.get(Client, invoice.client_id)
     for recipient in company_recipients(client):
+        # a grant taken back and given again is told again: the key has the grant's instant
         queue_mail(recipient, "hours_granted", dedupe_key=f"invoice:{invoice.id}:granted:{recipient.email.lower()}"
-                   f":{invoice.granted_lot_id}", invoice=invoice, client=client)
+                   f":{invoice.granted_at:%Y%m%d%H%M%S%f}", invoice=invoice, client=client)
 
 
 def act_attachment(act: Act) -> tuple[str, str, bytes]:

@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import selectinload
 from stdnum.ru import inn as ru_inn
 
 from app.billing import matcher, notices
@@ -37,6 +38,7 @@ from app.billing.statements import StatementError, parse_statement
 from app.clients.models import Client
 from app.contracts import operations as contract_ops
 from app.contracts.models import Contract, HourLot, Service, SpecLine, TicketClose
+from app.contracts.queries import current_contract
 from app.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
@@ -436,14 +438,17 @@ def _grant(invoice: Invoice, actor, reason: str) -> None:
         return
     client = db.session.get(Client, invoice.client_id)
     if invoice.grant_minutes:
-        lot = contract_ops.grant_purchase(client, minutes=invoice.grant_minutes, valid_from=invoice.grant_valid_from,
-                                          valid_until=invoice.grant_valid_until, actor=actor, reason=reason)
-        invoice.granted_lot_id = lot.id
+        # a statement matching many payments knows each client's current contract already
+        known = db.session.info.get(_CONTRACTS_KEY, {})
+        extra = {"contract": known[client.id]} if client.id in known else {}
+        invoice.granted_lot = contract_ops.grant_purchase(
+            client, minutes=invoice.grant_minutes, valid_from=invoice.grant_valid_from,
+            valid_until=invoice.grant_valid_until, actor=actor, reason=reason, **extra)
     elif invoice.renews_contract_id:
         old = db.session.get(Contract, invoice.renews_contract_id)
         successor = contract_ops.renew_contract(old, number=_renewal_number(old, invoice), actor=actor)
         invoice.granted_contract_id = successor.id
-        invoice.granted_lot_id = next(lot.id for lot in successor.lots if lot.source == "grant")
+        invoice.granted_lot = next(lot for lot in successor.lots if lot.source == "grant")
     invoice.granted_at = utcnow()
     _audit("hours_granted", actor=actor, client_id=invoice.client_id, invoice=invoice, reason=reason)
     notices.hours_granted(invoice)
@@ -476,9 +481,8 @@ def grant_early(invoice: Invoice, actor, *, reason: str) -> Invoice:
 
 def _take_back(invoice: Invoice, actor, reason: str) -> None:
     """Undo an invoice's grant (its payment was undone): the ledger reverses it."""
-    lot = db.session.get(HourLot, invoice.granted_lot_id)
-    contract_ops.revoke_grant(lot, actor=actor, reason=reason)
-    invoice.granted_at = invoice.granted_lot_id = invoice.granted_contract_id = None
+    contract_ops.revoke_grant(invoice.granted_lot, actor=actor, reason=reason)
+    invoice.granted_at = invoice.granted_lot = invoice.granted_contract_id = None
     _audit("hours_taken_back", actor=actor, client_id=invoice.client_id, invoice=invoice, reason=reason)
 
 
@@ -564,7 +568,7 @@ def import_statement(data: bytes, filename: str, actor) -> ImportResult:
                           amount=doc.amount, payer_name=doc.payer_name[:300], payer_inn=doc.payer_inn[:12],
                           payer_kpp=doc.payer_kpp[:9], payer_account=doc.payer_account[:34],
                           payer_bik=doc.payer_bik[:9], purpose=doc.purpose, booked_on=doc.booked_on or doc.date,
-                          status="unmatched")
+                          status="unmatched", allocations=[])   # known empty: no lazy load when matched
         db.session.add(payment)
         fresh.append(payment)
     db.session.flush()
@@ -597,12 +601,44 @@ def auto_match(payments: list[Payment], settings: BillingProfile | None = None) 
     settings = settings or require_profile()
     book, loaded = _invoice_book(utcnow().date() - timedelta(days=RECENT_DAYS))
     clients = dict(db.session.execute(select(Client.inn, Client.id)).all())
+    _preload_clients({invoice.client_id for invoice in loaded.values()})
     matched = 0
-    for payment in payments:
-        with db.session.no_autoflush:   # what is written here is flushed once, not before every read
-            matched += _decide_one(payment, book, loaded, clients, settings)
+    try:
+        for payment in payments:
+            with db.session.no_autoflush:   # what is written here is flushed once, not before every read
+                matched += _decide_one(payment, book, loaded, clients, settings)
+    finally:
+        db.session.info.pop(_CONTRACTS_KEY, None)
+        db.session.info.pop(_CLIENTS_KEY, None)
     db.session.flush()
     return matched
+
+
+_CONTRACTS_KEY = "hourdesk_billing_current_contracts"
+_CLIENTS_KEY = "hourdesk_billing_clients"
+
+
+def _preload_clients(client_ids: set[int]) -> None:
+    """The clients a statement may pay for, with what a grant needs (contacts and account manager
+    for the notice, the current contract for the lot), in a few queries instead of a few per payment."""
+    ids = sorted(client_ids)
+    now = utcnow()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        # kept referenced (the session's identity map holds objects weakly) until the statement is done
+        db.session.info.setdefault(_CLIENTS_KEY, []).extend(db.session.scalars(
+            select(Client).options(selectinload(Client.contacts), selectinload(Client.account_manager))
+            .where(Client.id.in_(chunk))).all())
+        lots = db.session.scalars(select(HourLot).where(HourLot.client_id.in_(chunk))).all()
+        by_client: dict[int, list[HourLot]] = {}
+        for lot in lots:
+            by_client.setdefault(lot.client_id, []).append(lot)
+        contracts = db.session.info.setdefault(_CONTRACTS_KEY, {})
+        for client_id in chunk:
+            if by_client.get(client_id):
+                contracts[client_id] = current_contract(client_id, now, by_client[client_id])
+            else:
+                contracts[client_id] = None   # no lots at all: no contract covers today
 
 
 def _decide_one(payment: Payment, book: matcher.InvoiceBook, loaded: dict[int, Invoice], clients: dict[str, int],
@@ -944,8 +980,6 @@ def send_act(act, actor):
 def order_hours(client: Client, contact, *, hours: int, today: date | None = None) -> Invoice:
     """A contact orders an hour pack on the portal: an invoice at the current contract's hour
     price, issued at once, granting the hours until the contract ends (at least 90 days)."""
-    from app.contracts.queries import current_contract
-
     if contact.role != "client" or contact.client_id != client.id:
         raise ValidationFailed(_("Contacts order hours for their own company only."), code="forbidden")
     if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 1000:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
 from app.clients.models import Client
@@ -60,8 +60,11 @@ def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None
     `at`: the instant of the action that writes it (a close's, an expiry run's); default now."""
     if minutes == 0:
         raise ValueError("a ledger entry cannot be zero minutes")
-    # The caches move in SQL (x = x + n), under the client's lock, in the entry's transaction.
-    if lot is not None:
+    # The caches move in SQL (x = x + n), under the client's lock, in the entry's transaction; a lot
+    # written in this very transaction is seen by nobody else yet, so its cache moves in memory.
+    if lot is not None and lot.id is None:
+        lot.remaining_minutes = (lot.remaining_minutes or 0) + minutes
+    elif lot is not None:
         db.session.execute(update(HourLot).where(HourLot.id == lot.id)
                            .values(remaining_minutes=HourLot.remaining_minutes + minutes)
                            .execution_options(synchronize_session=False))
@@ -69,8 +72,8 @@ def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None
     moved = db.session.execute(update(ClientBalance).where(ClientBalance.client_id == client_id)
                                .values(balance_minutes=ClientBalance.balance_minutes + minutes)
                                .execution_options(synchronize_session=False))
-    if moved.rowcount == 0:   # the client's first entry
-        db.session.add(ClientBalance(client_id=client_id, balance_minutes=minutes))
+    if moved.rowcount == 0:   # the client's first entry: its row now, so the next entry's UPDATE finds it
+        db.session.execute(insert(ClientBalance).values(client_id=client_id, balance_minutes=minutes))
     entry = LedgerEntry(client_id=client_id, lot=lot, kind=kind, minutes=minutes, ticket_id=ticket_id,
                         close=close, author=author, reason=reason, created_at=at or utcnow())
     db.session.add(entry)
@@ -212,24 +215,28 @@ def create_contract(client: Client, *, number: str, starts_on: date, months: int
     return contract
 
 
+_CURRENT = object()
+
+
 def grant_purchase(client: Client, *, minutes: int, valid_from: date, valid_until: date, actor=None,
-                   reason: str, now: datetime | None = None) -> HourLot:
+                   reason: str, now: datetime | None = None, contract=_CURRENT) -> HourLot:
     """Hours bought outside a contract's own grant (an hour pack paid by invoice): one `purchase`
-    lot valid from the first to the last day given (the client's calendar days), and its grant."""
+    lot valid from the first to the last day given (the client's calendar days), and its grant.
+    The lot belongs to the client's current contract (`contract`: the caller knows it already)."""
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
         raise ValidationFailed(_("Minutes must be a positive whole number."), code="invalid_minutes", field="minutes")
     if valid_until < valid_from:
         raise ValidationFailed(_("The hours must be valid until a day after they start."), code="invalid_period",
                                field="valid_until")
     lock_client(client.id)
-    lot = HourLot(client_id=client.id, contract=current_contract(client.id, now or utcnow()), source="purchase",
+    if contract is _CURRENT:
+        contract = current_contract(client.id, now or utcnow())
+    lot = HourLot(client_id=client.id, contract=contract, source="purchase",
                   granted_minutes=minutes, valid_from=_start_of_day(valid_from, client.timezone),
                   expires_at=_start_of_day(valid_until + timedelta(days=1), client.timezone), remaining_minutes=0)
     db.session.add(lot)
-    db.session.flush()
     _write_entry("grant", client.id, minutes, lot=lot, author=actor, reason=reason, at=now)
-    db.session.flush()
-    return lot
+    return lot   # flushed with the rest of the transaction (a statement's grants are written together)
 
 
 def renew_contract(contract: Contract, *, number: str, actor=None) -> Contract:
