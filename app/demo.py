@@ -11,6 +11,7 @@ from stdnum.ua import edrpou
 
 from app.auth.models import User
 from app.auth.operations import create_user
+from app.billing import operations as billing_ops
 from app.clients.models import Client
 from app.clients.operations import create_client, search_key
 from app.contracts.models import Contract, Service
@@ -57,6 +58,13 @@ DEMO_SERVICES = [
     ("DEV", "Доработка конфигурации", "Configuration development", "paid", "3500.00", "development"),
 ]
 DEMO_CALENDAR, DEMO_POLICY = "Офис, Москва", "Стандарт"
+DEMO_HOUR_PRICE = "1800.00"
+#: our company as invoices show it (a valid INN, and an account whose control digit fits the BIK)
+DEMO_BILLING_PROFILE = dict(
+    legal_name="ООО «Часы поддержки»", inn="7704340310", kpp="770401001", ogrn="1027700132195",
+    address="119019, Москва, ул. Новый Арбат, д. 1", bank_name="ПАО Сбербанк", bik="044525225",
+    account="40702810200000000001", corr_account="30101810400000000225", currency="RUB", vat="22",
+    signer="Анна Админова", invoice_prefix="HD", payment_days=5)
 DEMO_TARGETS = {"critical": {"response_minutes": 15, "resolution_minutes": 240},
                 "high": {"response_minutes": 30, "resolution_minutes": 480},
                 "normal": {"response_minutes": 60, "resolution_minutes": 960},
@@ -113,7 +121,14 @@ def load():
         if not db.session.scalar(select(Contract.id).where(Contract.number == number)):
             create_contract(clients[index], number=number, starts_on=today.replace(day=1), months=12,
                             hours_per_month=hours, overdraft=overdraft, overage_rate=rate, sla_policy_id=policy.id,
-                            actor=manager)
+                            hour_price=DEMO_HOUR_PRICE if index < 3 else None, actor=manager)
+    if billing_ops.profile() is None:
+        # our details, and an hour pack invoiced to the first client (its payment is the demo's
+        # bank statement to upload: the purpose names the invoice)
+        billing_ops.save_profile(users["admin@hourdesk.example"], **DEMO_BILLING_PROFILE)
+        grant = billing_ops.GrantInput(20 * 60, today, today + timedelta(days=364))
+        billing_ops.create_invoice(clients[0], manager, grant=grant, lines=[billing_ops.LineInput(
+            "Пакет часов технической поддержки, 20 ч", 20, DEMO_HOUR_PRICE, "ч")])
     engineer = users["engineer@hourdesk.example"]
     created = 0
     for index, subject, priority, final in DEMO_TICKETS:

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.billing import operations as billing
+from app.billing import queries as billing_queries
 from app.billing.models import Act, BankStatement, BillingEvent, Invoice, Payment, PaymentAllocation
 from app.billing.tasks import billing_job
 from app.contracts.models import Contract, HourLot, LedgerEntry
@@ -459,3 +460,78 @@ def test_an_hour_pack_ordered_on_the_portal_gets_its_invoice_at_once(shop, db, c
     refused = client.post("/portal/documents", data={"hours": "10"})    # Лютик's contract has no hour price
     assert refused.status_code == 422 and "hour price" in refused.get_data(as_text=True)
     assert _count(Invoice) == 1
+
+
+def test_flask_billing_run_at_a_given_instant(shop, db, app):
+    contract = create_contract(shop.a, number="ИТС-9", starts_on=date(2026, 3, 1), months=6, hours_per_month=4,
+                               hour_price="1250.00")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    at = datetime.combine(contract.ends_on - timedelta(days=30), time(9), timezone.utc).isoformat()
+    first = runner.invoke(args=["billing", "run", "--at", at])
+    assert first.exit_code == 0 and "renewal invoices 1" in first.output
+    again = runner.invoke(args=["billing", "run", "--at", at])
+    assert again.exit_code == 0 and "renewal invoices 0" in again.output
+    bad = runner.invoke(args=["billing", "run", "--at", "вчера"])
+    assert bad.exit_code != 0 and "ISO 8601" in bad.output
+    db.session.commit()
+    assert _count(Invoice) == 1 and db.session.scalars(select(Invoice)).one().total == Decimal("30000.00")
+
+
+def test_a_fully_paid_invoice_is_not_cancelled_until_its_payment_is_undone(shop, db):
+    body = shop.invoice(total="3000.00", minutes=60)
+    shop.upload(one_c([Doc("3000.00", f"Оплата по счету {body['number']}")]))
+    assert_error(shop.boss.post(f"/api/v1/invoices/{body['id']}/cancel", json={"reason": "ошибка"}), 409, "invoice_paid")
+    payment = db.session.scalars(select(Payment)).one()
+    shop.boss.post(f"/api/v1/payments/{payment.id}/unmatch", json={"reason": "счёт выставлен по ошибке"})
+    assert shop.boss.post(f"/api/v1/invoices/{body['id']}/cancel", json={"reason": "ошибка"}).json["status"] == "cancelled"
+    assert client_balance(shop.a.id) == 0
+    assert_consistent(shop.a.id)
+
+
+def test_the_billing_reports_show_receivables_by_age_the_automatic_share_and_hours(shop, db, client, login):
+    old = shop.invoice(total="1000.00", minutes=None)
+    invoice = db.session.get(Invoice, old["id"])
+    invoice.due_on = date.today() - timedelta(days=45)      # 45 days overdue
+    shop.invoice(total="2500.00", minutes=None)              # not due yet
+    paid = shop.invoice(client=shop.b, total="700.00", minutes=120)
+    db.session.commit()
+    shop.upload(one_c([Doc("700.00", f"Оплата {paid['number']}", payer_inn="7736207543", number="1"),
+                       Doc("50.00", "Непонятно что", payer_inn="7709999999", number="2")]))
+    rows = {r.client_name: r for r in billing_queries.receivables(date.today())}
+    assert rows["ООО «Ромашка»"].buckets["31_60"] == Decimal("1000.00")
+    assert rows["ООО «Ромашка»"].buckets["not_due"] == Decimal("2500.00") and "АО «Лютик»" not in rows
+    (month,) = billing_queries.matching_by_month(date(2026, 1, 1))
+    assert (month.auto, month.unmatched, month.automatic_share) == (1, 1, 1.0)
+    hours = billing_queries.hours_sold_and_used(date.today(), date.today(), "Europe/Moscow")
+    assert hours[-1].sold_minutes == 120
+    login(shop.manager)
+    page = client.get("/billing/reports").get_data(as_text=True)
+    assert "1,000.00" in page and "100 %" in page
+
+
+def test_the_invoice_form_and_the_client_details_form(shop, db, client, login):
+    login(shop.manager)
+    refused = client.post(f"/billing/clients/{shop.a.id}", data={"emails": "buh@romashka.example\nне адрес"})
+    assert refused.status_code == 422 and "не адрес" in refused.get_data(as_text=True)
+    saved = client.post(f"/billing/clients/{shop.a.id}", data={"legal_name": "Общество «Ромашка»", "kpp": "770701001",
+                                                               "emails": "buh@romashka.example", "show_kpp": "y"})
+    assert saved.status_code == 302
+    form = {"client_inn": shop.a.inn, "lines-0-name": "Выезд инженера", "lines-0-quantity": "2", "lines-0-unit": "ч",
+            "lines-0-price": "2500.00", "grant_hours": "", "issue": "y"}
+    assert client.post("/billing/invoices/new", data={**form, "lines-0-price": "2500,00"}).status_code == 422
+    assert _count(Invoice) == 0
+    created = client.post("/billing/invoices/new", data=form)
+    assert created.status_code == 302
+    invoice = db.session.scalars(select(Invoice)).one()
+    assert (invoice.total, invoice.status) == (Decimal("5000.00"), "issued")
+    mail = db.session.scalars(select(MailMessage).where(MailMessage.subject.contains(invoice.number))).all()
+    assert {m.recipient for m in mail} == {"buh@romashka.example", "boss@hourdesk.example"}   # the billing address
+    page = client.get(f"/billing/invoices/{invoice.id}").get_data(as_text=True)
+    assert "Выезд инженера" in page and "5,000.00" in page
+
+
+@pytest.mark.parametrize("value, text", [("20.000", "20"), ("1.500", "1.5"), ("0.125", "0.125"), ("100", "100")])
+def test_quantities_read_as_people_write_them(value, text):
+    from app.billing.routes import quantity_text
+    assert quantity_text(Decimal(value)) == text

@@ -32,6 +32,18 @@ RULE_LABELS = {
     "several_invoices_same_amount": _l("The payer has several open invoices of this amount."),
     "no_invoice_of_this_amount": _l("No invoice number, and the payer has no open invoice of this amount."),
 }
+#: the billing history's actions, in words
+ACTION_LABELS = {
+    "act_created": _l("act created"), "act_edited": _l("act edited"), "act_sent": _l("act sent"),
+    "advance_used": _l("paid from the advance"), "client_details_saved": _l("billing details saved"),
+    "hours_granted": _l("hours granted"), "hours_taken_back": _l("hours taken back"),
+    "invoice_cancelled": _l("invoice cancelled"), "invoice_created": _l("invoice created"),
+    "invoice_edited": _l("draft edited"), "invoice_issued": _l("invoice issued"),
+    "payment_ignored": _l("payment set aside"), "payment_left_to_person": _l("left to a person"),
+    "payment_matched": _l("matched by the rules"), "payment_matched_by_person": _l("matched by a person"),
+    "payment_restored": _l("back in the queue"), "payment_unmatched": _l("match undone"),
+    "profile_saved": _l("our details saved"), "statement_imported": _l("statement imported"),
+}
 SUGGESTION_WHY = {"number": _l("number"), "inn": _l("INN"), "amount": _l("amount"), "part": _l("part of it"),
                   "name": _l("name")}
 

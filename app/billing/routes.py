@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.auth.access import manager_required, roles_required
 from app.billing import notices, operations, queries
 from app.billing.forms import (
+    ACTION_LABELS,
     INVOICE_STATUS_LABELS,
     PAYMENT_STATUS_LABELS,
     RULE_LABELS,
@@ -38,7 +39,14 @@ PER_PAGE = 50
 @bp.record_once
 def _globals(state):
     state.app.jinja_env.globals.update(INVOICE_STATUS_LABELS=INVOICE_STATUS_LABELS, RULE_LABELS=RULE_LABELS,
+                                       BILLING_ACTION_LABELS=ACTION_LABELS,
                                        PAYMENT_STATUS_LABELS=PAYMENT_STATUS_LABELS, SUGGESTION_WHY=SUGGESTION_WHY)
+    state.app.jinja_env.filters["qty"] = quantity_text
+
+
+def quantity_text(value) -> str:
+    """A quantity as people write it: 20, 1.5, 0.125 (never 2E+1)."""
+    return format(Decimal(value).normalize(), "f") if value is not None else ""
 
 
 def _pdf(content: bytes, filename: str) -> Response:
@@ -157,10 +165,10 @@ def edit_invoice(invoice_id: int):
     if request.method == "GET":
         form.client_inn.data = invoice.client.inn
         for entry, line in zip(form.lines.entries, invoice.lines, strict=False):
-            entry.form.name.data, entry.form.quantity.data = line.name, str(line.quantity.normalize())
+            entry.form.name.data, entry.form.quantity.data = line.name, quantity_text(line.quantity)
             entry.form.unit.data, entry.form.price.data = line.unit, str(line.price)
         if invoice.grant_minutes:
-            form.grant_hours.data = str(Decimal(invoice.grant_minutes) / 60)
+            form.grant_hours.data = quantity_text(Decimal(invoice.grant_minutes) / 60)
             form.grant_from.data, form.grant_until.data = invoice.grant_valid_from, invoice.grant_valid_until
         form.note.data, form.issue.data = invoice.note, False
     if form.validate_on_submit():
