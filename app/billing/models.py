@@ -252,6 +252,7 @@ class Payment(db.Model):
 
     allocations: Mapped[list[PaymentAllocation]] = relationship(order_by="PaymentAllocation.id",
                                                                 back_populates="payment")
+    statement: Mapped[BankStatement] = relationship()
 
 
 class PaymentAllocation(db.Model):
@@ -359,4 +360,8 @@ class BillingEvent(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
 
     actor = relationship("User")
+    #: set as objects, so an event can be written before its payment or invoice has an id
+    invoice = relationship("Invoice")
+    payment = relationship("Payment")
+    act = relationship("Act")
 

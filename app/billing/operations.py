@@ -80,9 +80,10 @@ def money(value, field: str, *, allow_zero: bool = True) -> Decimal:
 
 def _audit(action: str, *, actor=None, client_id=None, invoice=None, payment=None, act=None, detail=None,
            reason=None) -> BillingEvent:
-    event = BillingEvent(action=action, actor_id=actor.id if actor else None, client_id=client_id,
-                         invoice_id=invoice.id if invoice else None, payment_id=payment.id if payment else None,
-                         act_id=act.id if act else None, detail=detail, reason=reason)
+    # only the objects given: a relationship set to None costs the flush a "clear" for nothing
+    links = {name: obj for name, obj in (("invoice", invoice), ("payment", payment), ("act", act)) if obj is not None}
+    event = BillingEvent(action=action, actor_id=actor.id if actor else None, client_id=client_id, detail=detail,
+                         reason=reason, **links)
     db.session.add(event)
     return event
 
@@ -559,12 +560,11 @@ def import_statement(data: bytes, filename: str, actor) -> ImportResult:
                            documents=len(incoming), skipped=len(statement.documents) - len(incoming),
                            uploaded_by_id=actor.id if actor else None)
     db.session.add(record)
-    db.session.flush()
     fresh = []
     for key, doc in prints.items():
         if key in known:
             continue
-        payment = Payment(statement_id=record.id, fingerprint=key, doc_number=doc.number[:50], doc_date=doc.date,
+        payment = Payment(statement=record, fingerprint=key, doc_number=doc.number[:50], doc_date=doc.date,
                           amount=doc.amount, payer_name=doc.payer_name[:300], payer_inn=doc.payer_inn[:12],
                           payer_kpp=doc.payer_kpp[:9], payer_account=doc.payer_account[:34],
                           payer_bik=doc.payer_bik[:9], purpose=doc.purpose, booked_on=doc.booked_on or doc.date,

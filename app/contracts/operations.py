@@ -231,7 +231,7 @@ def grant_purchase(client: Client, *, minutes: int, valid_from: date, valid_unti
     lock_client(client.id)
     if contract is _CURRENT:
         contract = current_contract(client.id, now or utcnow())
-    lot = HourLot(client_id=client.id, contract=contract, source="purchase",
+    lot = HourLot(client_id=client.id, contract_id=contract.id if contract else None, source="purchase",
                   granted_minutes=minutes, valid_from=_start_of_day(valid_from, client.timezone),
                   expires_at=_start_of_day(valid_until + timedelta(days=1), client.timezone), remaining_minutes=0)
     db.session.add(lot)
