@@ -535,3 +535,21 @@ def test_the_invoice_form_and_the_client_details_form(shop, db, client, login):
 def test_quantities_read_as_people_write_them(value, text):
     from app.billing.routes import quantity_text
     assert quantity_text(Decimal(value)) == text
+
+
+def test_an_hourly_run_renders_no_pdf_for_a_reminder_already_sent(shop, db, monkeypatch):
+    contract = create_contract(shop.a, number="ИТС-3", starts_on=date(2026, 1, 1), months=12, hours_per_month=1,
+                               hour_price="1000.00")
+    db.session.commit()
+    at = lambda days: datetime.combine(contract.ends_on - timedelta(days=days), time(10), timezone.utc)  # noqa: E731
+    billing_job(at(30))
+    billing_job(at(7))
+    from app.billing import documents
+    rendered = []
+    real = documents.invoice_pdf
+    monkeypatch.setattr(documents, "invoice_pdf", lambda *a, **kw: rendered.append(1) or real(*a, **kw))
+    for _ in range(3):
+        billing_job(at(6))          # the 7-day reminder went out yesterday: nothing to render
+    assert rendered == []
+    billing_job(at(3))
+    assert rendered == [1]

@@ -3,7 +3,7 @@ Managers and admins write; a client contact's token reads its own company's issu
 sent acts only (another company's → 404)."""
 from datetime import date
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from sqlalchemy import select
 
 from app.api import api_route, current_api_user, error_response, json_body, paginate, query_args
@@ -12,6 +12,7 @@ from app.auth.models import MANAGER_ROLES
 #: who reads invoices and acts: managers, and client contacts (their own company's only)
 READERS = ("client", *MANAGER_ROLES)
 from app.billing import notices, operations, queries
+from app.billing.documents import pdf_response
 from app.billing.models import Act, Invoice, Payment
 from app.billing.schemas import (
     ActIn,
@@ -47,10 +48,6 @@ def _managed(model, ident: int, what: str):
         raise NotFound(f"No such {what}.", code=f"{what}_not_found")
     return found
 
-
-def _pdf(content: bytes, filename: str) -> Response:
-    return Response(content, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"})
 
 
 @api_route("/billing/profile", "GET", summary="Our company's billing details and settings", response=ProfileOut,
@@ -111,8 +108,7 @@ def invoice_pdf(invoice_id: int):
     invoice = _visible_invoice(invoice_id)
     if invoice.number is None:
         return error_response(409, "not_issued", "A draft has no document yet.")
-    name, _kind, content = notices.invoice_attachment(invoice)
-    return _pdf(content, name)
+    return pdf_response(notices.invoice_attachment(invoice))
 
 
 @api_route("/invoices/<int:invoice_id>/issue", "POST", summary="Issue a draft invoice", response=InvoiceOut,
@@ -228,4 +224,4 @@ def act_pdf(act_id: int):
     act = db.session.get(Act, act_id)
     if act is None or (user.role == "client" and (act.client_id != user.client_id or act.status != "sent")):
         raise NotFound("No such act.", code="act_not_found")
-    return _pdf(notices.act_attachment(act)[2], f"{act.number}.pdf")
+    return pdf_response(notices.act_attachment(act))

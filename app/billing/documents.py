@@ -3,7 +3,7 @@ payment QR code of ГОСТ Р 56042-2014 (segno)."""
 from decimal import Decimal
 
 import segno
-from flask import render_template
+from flask import Response, render_template
 from flask_babel import force_locale
 from num2words import num2words
 
@@ -90,3 +90,10 @@ def act_pdf(act: Act, profile: BillingProfile, details: ClientBilling) -> bytes:
         html = render_template("billing/pdf/act.html", act=act, profile=profile, details=details,
                                words=amount_in_words(act.total, act.currency, lang), rate=profile_rate(act))
     return _render_pdf(html)
+
+
+def pdf_response(attachment: tuple[str, str, bytes]) -> Response:
+    """A rendered document (filename, type, bytes) for the browser: shown inline, never cached."""
+    filename, content_type, content = attachment
+    return Response(content, mimetype=content_type, headers={
+        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"})

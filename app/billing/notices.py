@@ -1,11 +1,15 @@
 """What billing tells clients by e-mail (through the mail outbox, committed with the change):
 an issued invoice with its PDF, reminders before a period ends, hours granted on payment, an act."""
+from collections.abc import Callable
+
 from flask import current_app
+from sqlalchemy import select
 
 from app.billing import documents
 from app.billing.models import Act, BillingProfile, ClientBilling, Invoice
 from app.clients.models import Client
 from app.extensions import db
+from app.notifications.models import MailMessage
 from app.notifications.operations import Recipient, company_recipients, queue_mail
 
 
@@ -35,27 +39,32 @@ def invoice_attachment(invoice: Invoice) -> tuple[str, str, bytes]:
             documents.invoice_pdf(invoice, _profile(), _details(client)))
 
 
+def _send_document(client: Client, template: str, key: str, attachment: Callable[[], tuple], **context) -> int:
+    """A document by e-mail to the client's billing recipients, each address once per `key`. The
+    PDF is rendered only if somebody is still to get it (the hourly run asks again and again)."""
+    due = [(r, f"{key}:{r.email.lower()}") for r in billing_recipients(client)]
+    queued = set(db.session.scalars(select(MailMessage.dedupe_key).where(MailMessage.dedupe_key.in_([k for _r, k in due]))))
+    due = [(r, k) for r, k in due if k not in queued]
+    if not due:
+        return 0
+    document = attachment()
+    for recipient, dedupe_key in due:
+        queue_mail(recipient, template, dedupe_key=dedupe_key, attachments=[document], client=client, **context)
+    return len(due)
+
+
 def invoice_issued(invoice: Invoice) -> None:
-    client = db.session.get(Client, invoice.client_id)
-    attachment = invoice_attachment(invoice)
-    for recipient in billing_recipients(client):
-        queue_mail(recipient, "invoice_issued", dedupe_key=f"invoice:{invoice.id}:issued:{recipient.email.lower()}",
-                   attachments=[attachment], invoice=invoice, client=client)
+    _send_document(db.session.get(Client, invoice.client_id), "invoice_issued", f"invoice:{invoice.id}:issued",
+                   lambda: invoice_attachment(invoice), invoice=invoice)
 
 
 def invoice_reminder(invoice: Invoice, days: int) -> int:
     """Once per invoice, number of days and address; nothing for a paid or cancelled invoice."""
     if invoice.status not in ("issued", "partially_paid"):
         return 0
-    client = db.session.get(Client, invoice.client_id)
-    attachment = invoice_attachment(invoice)
-    sent = 0
-    for recipient in billing_recipients(client):
-        if queue_mail(recipient, "invoice_reminder",
-                      dedupe_key=f"invoice:{invoice.id}:reminder:{days}:{recipient.email.lower()}",
-                      attachments=[attachment], invoice=invoice, client=client, days=days):
-            sent += 1
-    return sent
+    return _send_document(db.session.get(Client, invoice.client_id), "invoice_reminder",
+                          f"invoice:{invoice.id}:reminder:{days}", lambda: invoice_attachment(invoice),
+                          invoice=invoice, days=days)
 
 
 def hours_granted(invoice: Invoice) -> None:
@@ -72,8 +81,5 @@ def act_attachment(act: Act) -> tuple[str, str, bytes]:
 
 
 def act_sent(act: Act) -> None:
-    client = db.session.get(Client, act.client_id)
-    attachment = act_attachment(act)
-    for recipient in billing_recipients(client):
-        queue_mail(recipient, "act_sent", dedupe_key=f"act:{act.id}:sent:{recipient.email.lower()}",
-                   attachments=[attachment], act=act, client=client)
+    _send_document(db.session.get(Client, act.client_id), "act_sent", f"act:{act.id}:sent",
+                   lambda: act_attachment(act), act=act)

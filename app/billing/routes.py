@@ -3,12 +3,13 @@ profile, a client's billing details and the billing reports. Engineers and conta
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import manager_required, roles_required
 from app.billing import notices, operations, queries
+from app.billing.documents import pdf_response
 from app.billing.forms import (
     ACTION_LABELS,
     INVOICE_STATUS_LABELS,
@@ -48,10 +49,6 @@ def quantity_text(value) -> str:
     """A quantity as people write it: 20, 1.5, 0.125 (never 2E+1)."""
     return format(Decimal(value).normalize(), "f") if value is not None else ""
 
-
-def _pdf(content: bytes, filename: str) -> Response:
-    return Response(content, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"})
 
 
 @bp.get("/")
@@ -215,8 +212,7 @@ def invoice_pdf(invoice_id: int):
     if found.number is None:
         flash(_("A draft has no document yet."), "warning")
         return redirect(url_for("billing.invoice", invoice_id=found.id))
-    name, _kind, content = notices.invoice_attachment(found)
-    return _pdf(content, name)
+    return pdf_response(notices.invoice_attachment(found))
 
 
 # --- statements and payments ----------------------------------------------------------------------
@@ -370,8 +366,7 @@ def send_act(act_id: int):
 @manager_required
 def act_pdf(act_id: int):
     found = load_or_404(Act, act_id)
-    name, _kind, content = notices.act_attachment(found)
-    return _pdf(content, name)
+    return pdf_response(notices.act_attachment(found))
 
 
 # --- reports --------------------------------------------------------------------------------------

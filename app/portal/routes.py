@@ -6,7 +6,7 @@ Every object is looked up together with the contact's company, so another compan
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +16,7 @@ from app.auth.access import roles_required
 from app.billing import notices as billing_notices
 from app.billing import operations as billing_ops
 from app.billing import queries as billing_queries
+from app.billing.documents import pdf_response
 from app.billing.forms import OrderForm
 from app.billing.models import Act, Invoice
 from app.contracts import operations as ledger_ops
@@ -239,15 +240,11 @@ def invoice_pdf(invoice_id: int):
     invoice = load_or_404(Invoice, invoice_id, client_id=_client_id())
     if invoice.number is None:   # a draft is the staff's, not a document yet
         abort(404)
-    name, _kind, content = billing_notices.invoice_attachment(invoice)
-    return Response(content, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, no-store"})
+    return pdf_response(billing_notices.invoice_attachment(invoice))
 
 
 @bp.get("/acts/<int:act_id>.pdf")
 @contact_required
 def act_pdf(act_id: int):
     act = load_or_404(Act, act_id, client_id=_client_id(), status="sent")
-    name, _kind, content = billing_notices.act_attachment(act)
-    return Response(content, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, no-store"})
+    return pdf_response(billing_notices.act_attachment(act))
