@@ -65,20 +65,25 @@ def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None
     if lot is not None and lot.id is None:
         lot.remaining_minutes = (lot.remaining_minutes or 0) + minutes
     elif lot is not None:
-        db.session.execute(update(HourLot).where(HourLot.id == lot.id)
-                           .values(remaining_minutes=HourLot.remaining_minutes + minutes)
-                           .execution_options(synchronize_session=False))
+        _core(update(HourLot.__table__).where(HourLot.__table__.c.id == lot.id)
+              .values(remaining_minutes=HourLot.__table__.c.remaining_minutes + minutes))
         db.session.expire(lot, ["remaining_minutes"])
-    moved = db.session.execute(update(ClientBalance).where(ClientBalance.client_id == client_id)
-                               .values(balance_minutes=ClientBalance.balance_minutes + minutes)
-                               .execution_options(synchronize_session=False))
+    balances = ClientBalance.__table__
+    moved = _core(update(balances).where(balances.c.client_id == client_id)
+                  .values(balance_minutes=balances.c.balance_minutes + minutes))
     if moved.rowcount == 0:   # the client's first entry: its row now, so the next entry's UPDATE finds it
-        db.session.execute(insert(ClientBalance).values(client_id=client_id, balance_minutes=minutes))
+        _core(insert(balances).values(client_id=client_id, balance_minutes=minutes))
     entry = LedgerEntry(client_id=client_id, lot=lot, kind=kind, minutes=minutes, ticket_id=ticket_id,
                         close=close, author=author, reason=reason, created_at=at or utcnow())
     db.session.add(entry)
     _announce_balance(client_id)
     return entry
+
+
+def _core(statement):
+    """A cache row moved in plain SQL on the session's connection (in its transaction): these rows
+    are never held as changed objects, so the ORM has nothing to flush or synchronise first."""
+    return db.session.connection().execute(statement)
 
 
 def _announce_balance(client_id: int) -> None:
