@@ -4,7 +4,6 @@ sent acts only (another company's → 404)."""
 from datetime import date
 
 from flask import current_app, request
-from sqlalchemy import select
 
 from app.api import api_route, current_api_user, error_response, json_body, paginate, query_args
 from app.auth.models import MANAGER_ROLES
@@ -210,11 +209,10 @@ def create_act():
 def list_acts():
     args = query_args(InvoiceQuery())
     user = current_api_user()
-    query = select(Act).order_by(Act.month.desc(), Act.id.desc())
     if user.role == "client":
-        query = query.where(Act.client_id == user.client_id, Act.status == "sent")
-    elif args["client_id"]:
-        query = query.where(Act.client_id == args["client_id"])
+        query = queries.act_list(client_id=user.client_id, sent_only=True)
+    else:
+        query = queries.act_list(client_id=args["client_id"])
     return paginate(query, ActOut().dump, args)
 
 

@@ -24,6 +24,22 @@ def invoice_list(*, client_id: int | None = None, status: str | None = None, dra
     return query
 
 
+def act_list(*, client_id: int | None = None, sent_only: bool = False) -> Select:
+    query = select(Act).order_by(Act.month.desc(), Act.id.desc())
+    if client_id is not None:
+        query = query.where(Act.client_id == client_id)
+    if sent_only:
+        query = query.where(Act.status == "sent")
+    return query
+
+
+def invoice_ids_by_numbers(numbers: str) -> list[int | None]:
+    """The invoices named in a comma- or semicolon-separated list of numbers (None: no such one)."""
+    wanted = [n.strip().upper() for n in numbers.replace(";", ",").split(",") if n.strip()]
+    found = dict(db.session.execute(select(Invoice.number, Invoice.id).where(Invoice.number.in_(wanted))).all())
+    return [found.get(n) for n in wanted]
+
+
 def payment_list(*, status: str | None = None, statement_id: int | None = None) -> Select:
     query = select(Payment).order_by(Payment.id.desc())
     if status:

@@ -269,8 +269,7 @@ def match(payment_id: int):
     found = load_or_404(Payment, payment_id)
     form = MatchForm()
     if form.validate_on_submit():
-        invoices = [db.session.scalar(db.select(Invoice.id).where(Invoice.number == n.strip().upper()))
-                    for n in form.invoice_number.data.replace(";", ",").split(",") if n.strip()]
+        invoices = queries.invoice_ids_by_numbers(form.invoice_number.data)
         if not invoices or None in invoices:
             form.invoice_number.errors.append(_("No invoice with this number."))
         else:
@@ -331,7 +330,7 @@ def acts():
                 act = operations.create_act(client, month, current_user)
                 flash(_("Act %(n)s created.", n=act.number), "success")
                 return redirect(url_for("billing.act", act_id=act.id))
-    page = db.paginate(db.select(Act).order_by(Act.month.desc(), Act.id.desc()), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(queries.act_list(), per_page=PER_PAGE, error_out=False)
     return render_template("billing/acts.html", page=page, form=form), 422 if form.errors else 200
 
 
