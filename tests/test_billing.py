@@ -220,6 +220,43 @@ def test_a_statement_pays_the_invoice_named_in_it_and_grants_its_hours_once(shop
     assert_consistent(shop.a.id)
 
 
+def test_one_statement_paying_many_hour_packs_grants_each_once_and_keeps_every_cache_exact(shop, db):
+    """A statement's grants are written together (lots and entries as rows, each client's cached
+    balance moved once by their sum): the caches still equal the entries, each lot is its own, and
+    each client hears one balance.changed."""
+    from app.core.events import OutboxEvent
+    packs_a = [shop.invoice(total=f"{1000 + n}.00", minutes=60 * (n + 1)) for n in range(3)]
+    pack_b = shop.invoice(client=shop.b, total="2500.00", minutes=150)
+    partial = shop.invoice(total="9000.00", minutes=480)
+    db.session.query(OutboxEvent).delete()
+    db.session.commit()
+    docs = [Doc(i["total"], f"Оплата сч. {i['number']}", number=str(n)) for n, i in enumerate(packs_a, 1)]
+    docs += [Doc("2500.00", f"Оплата по счету {pack_b['number']}", payer_inn="7736207543", number="7"),
+             Doc("4000.00", f"Частичная оплата сч. {partial['number']}", number="8")]
+    assert shop.upload(one_c(docs)).json["auto_matched"] == 5
+    assert client_balance(shop.a.id) == 60 + 120 + 180 and client_balance(shop.b.id) == 150
+    lots = {lot.granted_minutes: lot for lot in db.session.scalars(select(HourLot).where(HourLot.source == "purchase"))}
+    assert sorted(lots) == [60, 120, 150, 180]   # the partly paid invoice grants nothing yet
+    for body in [*packs_a, pack_b]:
+        invoice = _invoice(body["id"])
+        assert invoice.status == "paid" and invoice.granted_lot.granted_minutes == body["grants"]["minutes"]
+        assert invoice.granted_lot.remaining_minutes == invoice.granted_lot.granted_minutes
+        assert invoice.granted_lot.client_id == invoice.client_id
+    assert _invoice(partial["id"]).status == "partially_paid" and _invoice(partial["id"]).granted_at is None
+    told = [e.payload["client_id"] for e in db.session.scalars(select(OutboxEvent)
+                                                                .where(OutboxEvent.event == "balance.changed"))]
+    assert sorted(told) == sorted([shop.a.id, shop.b.id])
+    assert _count(BillingEvent, BillingEvent.action == "hours_granted") == 4
+    assert _count(BillingEvent, BillingEvent.action == "payment_matched") == 5
+    for client in (shop.a, shop.b):
+        assert_consistent(client.id)
+    # undone one by one, each takes back its own lot only
+    payment = db.session.scalars(select(Payment).where(Payment.doc_number == "2")).one()
+    assert shop.boss.post(f"/api/v1/payments/{payment.id}/unmatch", json={"reason": "ошибка банка"}).status_code == 200
+    assert client_balance(shop.a.id) == 60 + 180
+    assert_consistent(shop.a.id)
+
+
 @pytest.mark.parametrize("data, words", [
     (b"not a statement at all", "not a bank statement"),
     (one_c([Doc("1500,00", "x")]), "comma"),

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from app.auth.operations import issue_token
+from app.billing.models import Payment
 from app.billing.operations import LineInput, create_act, create_invoice, import_statement, save_profile, send_act
 from app.contracts.models import TicketClose
 from app.contracts.operations import create_contract, save_service
@@ -204,8 +205,8 @@ def test_route_access(client, db, make, login, method, rule, role):
         # documents are rendered as PDFs: only the billing rows pay for making them
         save_profile(None, **BILLING_PROFILE)
         invoice = create_invoice(company, other, lines=[LineInput("Часы поддержки", 10, "1500.00")])
-        payment = import_statement(one_c([Doc("700.00", "Возврат займа", payer_inn="7736207543")]), "s.txt",
-                                   None).payments[0]
+        payment = db.session.get(Payment, import_statement(
+            one_c([Doc("700.00", "Возврат займа", payer_inn="7736207543")]), "s.txt", None).payment_ids[0])
         act = create_act(company, date.today(), None)
         send_act(act, None)
     failed_mail = MailMessage(recipient="x@example.com", subject="s", body="b", status="failed", attempts=20)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import selectinload
 from stdnum.ru import inn as ru_inn
 
@@ -37,8 +37,8 @@ from app.billing.models import (
 from app.billing.statements import StatementError, parse_statement
 from app.clients.models import Client
 from app.contracts import operations as contract_ops
-from app.contracts.models import Contract, HourLot, Service, SpecLine, TicketClose
-from app.contracts.queries import current_contract
+from app.contracts.models import Contract, Service, SpecLine, TicketClose
+from app.contracts.queries import current_contract, current_contracts
 from app.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
@@ -422,37 +422,44 @@ def _allocate(payment: Payment, client_id: int, invoice: Invoice | None, amount:
 
 def _settle(invoice: Invoice, actor) -> None:
     """The invoice's status from what was paid, and its grant once it is paid in full."""
-    if invoice.paid_amount >= invoice.total:
-        invoice.status = "paid"
-        if invoice.granted_at is None:
-            _grant(invoice, actor, _("Invoice %(n)s paid", n=invoice.number))
-    elif invoice.paid_amount > 0:
-        invoice.status = "partially_paid"
-    else:
-        invoice.status = "issued"
+    invoice.status = _status_from_paid(invoice)
+    if invoice.status == "paid" and invoice.granted_at is None:
+        _grant(invoice, actor, _("Invoice %(n)s paid", n=invoice.number))
+
+
+def _status_from_paid(invoice: Invoice) -> str:
+    return "paid" if invoice.paid_amount >= invoice.total else "partially_paid" if invoice.paid_amount > 0 else "issued"
 
 
 def _grant(invoice: Invoice, actor, reason: str) -> None:
-    """What a paid invoice grants, through the ledger: a purchased lot, or the contract's next
-    period. The client's contacts and account manager are told."""
-    if not (invoice.grant_minutes or invoice.renews_contract_id):
-        return
-    client = db.session.get(Client, invoice.client_id)
-    if invoice.grant_minutes:
-        # a statement matching many payments knows each client's current contract already
-        known = db.session.info.get(_CONTRACTS_KEY, {})
-        extra = {"contract": known[client.id]} if client.id in known else {}
-        invoice.granted_lot = contract_ops.grant_purchase(
-            client, minutes=invoice.grant_minutes, valid_from=invoice.grant_valid_from,
-            valid_until=invoice.grant_valid_until, actor=actor, reason=reason, **extra)
-    elif invoice.renews_contract_id:
-        old = db.session.get(Contract, invoice.renews_contract_id)
-        successor = contract_ops.renew_contract(old, number=_renewal_number(old, invoice), actor=actor)
-        invoice.granted_contract_id = successor.id
-        invoice.granted_lot = next(lot for lot in successor.lots if lot.source == "grant")
-    invoice.granted_at = utcnow()
-    _audit("hours_granted", actor=actor, client_id=invoice.client_id, invoice=invoice, reason=reason)
-    notices.hours_granted(invoice)
+    _grant_all([(invoice, reason)], actor)
+
+
+def _grant_all(paid: list[tuple[Invoice, str]], actor) -> None:
+    """What paid invoices grant, through the ledger, each with its reason: a purchased lot (all of
+    them in one ledger write), or the contract's next period. The clients' contacts and account
+    managers are told."""
+    paid = [(invoice, reason) for invoice, reason in paid if invoice.grant_minutes or invoice.renews_contract_id]
+    packs = [(invoice, reason) for invoice, reason in paid if invoice.grant_minutes]
+    # a statement paying many invoices knows each client's current contract already
+    known = db.session.info.get(_CONTRACTS_KEY, {})
+    lot_ids = contract_ops.grant_purchases([contract_ops.Purchase(
+        db.session.get(Client, invoice.client_id), invoice.grant_minutes, invoice.grant_valid_from,
+        invoice.grant_valid_until, reason, known.get(invoice.client_id, contract_ops.CURRENT_CONTRACT))
+        for invoice, reason in packs], actor=actor)
+    for (invoice, _reason), lot_id in zip(packs, lot_ids, strict=True):
+        invoice.granted_lot_id = lot_id
+        db.session.expire(invoice, ["granted_lot"])   # read again from the id when asked
+    now = utcnow()
+    for invoice, reason in paid:
+        if not invoice.grant_minutes:
+            old = db.session.get(Contract, invoice.renews_contract_id)
+            successor = contract_ops.renew_contract(old, number=_renewal_number(old, invoice), actor=actor)
+            invoice.granted_contract_id = successor.id
+            invoice.granted_lot = next(lot for lot in successor.lots if lot.source == "grant")
+        invoice.granted_at = now
+        _audit("hours_granted", actor=actor, client_id=invoice.client_id, invoice=invoice, reason=reason)
+        notices.hours_granted(invoice)
 
 
 def _renewal_number(old: Contract, invoice: Invoice) -> str:
@@ -522,7 +529,8 @@ def _spend_advance(invoice: Invoice) -> None:
 @dataclass
 class ImportResult:
     statement: BankStatement
-    payments: list[Payment]
+    #: the new payments, in the statement's order
+    payment_ids: list[int]
     new: int
     duplicates: int
     auto_matched: int
@@ -554,30 +562,20 @@ def import_statement(data: bytes, filename: str, actor) -> ImportResult:
                 and doc.payer_account != settings.account]
     prints = {fingerprint(doc): doc for doc in incoming}
     known = set(db.session.scalars(select(Payment.fingerprint).where(Payment.fingerprint.in_(list(prints)))))
+    fresh = [(key, doc) for key, doc in prints.items() if key not in known]
     record = BankStatement(filename=(filename or "statement")[:255], format=statement.format,
                            sha256=hashlib.sha256(data).hexdigest(), account=settings.account,
                            period_from=statement.period_from, period_to=statement.period_to,
                            documents=len(incoming), skipped=len(statement.documents) - len(incoming),
-                           uploaded_by_id=actor.id if actor else None)
+                           uploaded_by_id=actor.id if actor else None, new_payments=len(fresh),
+                           duplicates=len(incoming) - len(fresh))
     db.session.add(record)
-    fresh = []
-    for key, doc in prints.items():
-        if key in known:
-            continue
-        payment = Payment(statement=record, fingerprint=key, doc_number=doc.number[:50], doc_date=doc.date,
-                          amount=doc.amount, payer_name=doc.payer_name[:300], payer_inn=doc.payer_inn[:12],
-                          payer_kpp=doc.payer_kpp[:9], payer_account=doc.payer_account[:34],
-                          payer_bik=doc.payer_bik[:9], purpose=doc.purpose, booked_on=doc.booked_on or doc.date,
-                          status="unmatched", allocations=[])   # known empty: no lazy load when matched
-        db.session.add(payment)
-        fresh.append(payment)
-    db.session.flush()
-    record.new_payments, record.duplicates = len(fresh), len(incoming) - len(fresh)
     _audit("statement_imported", actor=actor, detail=f"{record.filename}: {len(fresh)} new, {record.duplicates} known")
-    matched = auto_match(fresh, settings) if fresh else 0
-    record.auto_matched = matched
     db.session.flush()
-    return ImportResult(record, fresh, len(fresh), record.duplicates, matched, len(fresh) - matched)
+    payment_ids, record.auto_matched = _record_and_match(record, fresh, settings) if fresh else ([], 0)
+    db.session.flush()
+    return ImportResult(record, payment_ids, len(fresh), record.duplicates, record.auto_matched,
+                        len(fresh) - record.auto_matched)
 
 
 def _facts(invoice: Invoice, inn: str, name: str) -> matcher.InvoiceFacts:
@@ -595,23 +593,63 @@ def _invoice_book(since: date) -> tuple[matcher.InvoiceBook, dict[int, Invoice]]
     return matcher.InvoiceBook(_facts(i, inn, name) for i, inn, name in rows), {i.id: i for i, _inn, _name in rows}
 
 
-def auto_match(payments: list[Payment], settings: BillingProfile | None = None) -> int:
-    """Decide each payment by the rules (`app.billing.matcher`); pay what they decide, leave the
-    rest to a person with the reason and suggestions. Returns how many were matched."""
-    settings = settings or require_profile()
+def _record_and_match(record: BankStatement, fresh: list, settings: BillingProfile) -> tuple[list[int], int]:
+    """Decide each new payment by the rules (`app.billing.matcher`) and record it with its decision;
+    the rest is left to a person with the reason and suggestions. A statement is thousands of
+    payments at once, so its payments, their allocations and the audit of each decision are written
+    as rows in a few statements, not as objects one by one; the invoices they pay in full are then
+    granted through the ledger. Returns the payments' ids and how many the rules matched."""
     book, loaded = _invoice_book(utcnow().date() - timedelta(days=RECENT_DAYS))
     clients = dict(db.session.execute(select(Client.inn, Client.id)).all())
-    _preload_clients({invoice.client_id for invoice in loaded.values()})
-    matched = 0
+    now = utcnow()
+    decided, to_grant = [], {}
+    for key, doc in fresh:
+        facts = matcher.PaymentFacts(doc.amount, doc.payer_inn, doc.payer_name, doc.purpose)
+        decision = matcher.decide(facts, book, clients, prefix=settings.invoice_prefix, own_inn=settings.inn)
+        for invoice_id, amount in decision.allocations if decision.status == "auto" else ():
+            invoice = loaded[invoice_id]
+            invoice.paid_amount += amount
+            invoice.status = _status_from_paid(invoice)
+            if invoice.status == "paid" and invoice.granted_at is None:
+                to_grant[invoice.id] = invoice
+            # the next payment of this statement sees what this one paid
+            old = book.get(invoice_id)
+            book.update(_facts(invoice, old.client_inn, old.client_name))
+        decided.append((key, doc, decision))
+    payment_ids = db.session.scalars(insert(Payment).returning(Payment.id, sort_by_parameter_order=True), [
+        _payment_row(record, key, doc, decision, now) for key, doc, decision in decided]).all()
+    allocations, events = [], []
+    for payment_id, (_key, _doc, decision) in zip(payment_ids, decided, strict=True):
+        auto = decision.status == "auto"
+        for invoice_id, amount in decision.allocations if auto else ():
+            allocations.append({"payment_id": payment_id, "invoice_id": invoice_id, "amount": amount,
+                                "client_id": loaded[invoice_id].client_id, "created_at": now})
+        if auto and decision.advance > 0:
+            allocations.append({"payment_id": payment_id, "invoice_id": None, "amount": decision.advance,
+                                "client_id": decision.client_id, "created_at": now})
+        events.append({"action": "payment_matched" if auto else "payment_left_to_person", "at": now,
+                       "client_id": decision.client_id, "payment_id": payment_id, "detail": decision.rule})
+    if allocations:
+        db.session.execute(insert(PaymentAllocation), allocations)
+    db.session.execute(insert(BillingEvent), events)
+    _preload_clients({invoice.client_id for invoice in to_grant.values()})
     try:
-        for payment in payments:
-            with db.session.no_autoflush:   # what is written here is flushed once, not before every read
-                matched += _decide_one(payment, book, loaded, clients, settings)
+        _grant_all([(invoice, _("Invoice %(n)s paid", n=invoice.number)) for invoice in to_grant.values()], None)
     finally:
         db.session.info.pop(_CONTRACTS_KEY, None)
         db.session.info.pop(_CLIENTS_KEY, None)
-    db.session.flush()
-    return matched
+    return list(payment_ids), sum(1 for _key, _doc, decision in decided if decision.status == "auto")
+
+
+def _payment_row(record: BankStatement, key: str, doc, decision: matcher.Decision, now: datetime) -> dict:
+    auto = decision.status == "auto"
+    return {"statement_id": record.id, "fingerprint": key, "doc_number": doc.number[:50], "doc_date": doc.date,
+            "amount": doc.amount, "payer_name": doc.payer_name[:300], "payer_inn": doc.payer_inn[:12],
+            "payer_kpp": doc.payer_kpp[:9], "payer_account": doc.payer_account[:34], "payer_bik": doc.payer_bik[:9],
+            "purpose": doc.purpose, "booked_on": doc.booked_on or doc.date, "status": "auto" if auto else "unmatched",
+            "rule": decision.rule, "client_id": decision.client_id, "decided_at": now if auto else None,
+            "suggestions": [{"invoice_id": s.invoice_id, "score": s.score, "why": list(s.why)}
+                            for s in decision.suggestions], "created_at": now}
 
 
 _CONTRACTS_KEY = "hourdesk_billing_current_contracts"
@@ -619,8 +657,9 @@ _CLIENTS_KEY = "hourdesk_billing_clients"
 
 
 def _preload_clients(client_ids: set[int]) -> None:
-    """The clients a statement may pay for, with what a grant needs (contacts and account manager
-    for the notice, the current contract for the lot), in a few queries instead of a few per payment."""
+    """The clients a statement's grants are for, with what a grant needs (contacts and account
+    manager for the notice, the current contract for the lot), in a few queries instead of a few per
+    payment."""
     ids = sorted(client_ids)
     now = utcnow()
     for start in range(0, len(ids), 500):
@@ -629,40 +668,7 @@ def _preload_clients(client_ids: set[int]) -> None:
         db.session.info.setdefault(_CLIENTS_KEY, []).extend(db.session.scalars(
             select(Client).options(selectinload(Client.contacts), selectinload(Client.account_manager))
             .where(Client.id.in_(chunk))).all())
-        lots = db.session.scalars(select(HourLot).where(HourLot.client_id.in_(chunk))).all()
-        by_client: dict[int, list[HourLot]] = {}
-        for lot in lots:
-            by_client.setdefault(lot.client_id, []).append(lot)
-        contracts = db.session.info.setdefault(_CONTRACTS_KEY, {})
-        for client_id in chunk:
-            if by_client.get(client_id):
-                contracts[client_id] = current_contract(client_id, now, by_client[client_id])
-            else:
-                contracts[client_id] = None   # no lots at all: no contract covers today
-
-
-def _decide_one(payment: Payment, book: matcher.InvoiceBook, loaded: dict[int, Invoice], clients: dict[str, int],
-            settings: BillingProfile) -> int:
-    """One payment by the rules; 1 if they matched it."""
-    facts = matcher.PaymentFacts(payment.amount, payment.payer_inn, payment.payer_name, payment.purpose)
-    decision = matcher.decide(facts, book, clients, prefix=settings.invoice_prefix, own_inn=settings.inn)
-    payment.rule, payment.client_id = decision.rule, decision.client_id
-    payment.suggestions = [{"invoice_id": s.invoice_id, "score": s.score, "why": list(s.why)}
-                           for s in decision.suggestions]
-    if decision.status != "auto":
-        _audit("payment_left_to_person", client_id=decision.client_id, payment=payment, detail=decision.rule)
-        return 0
-    for invoice_id, amount in decision.allocations:
-        invoice = loaded[invoice_id]
-        _allocate(payment, invoice.client_id, invoice, amount, None)
-        # the next payment of this statement sees what this one paid
-        old = book.get(invoice_id)
-        book.update(_facts(invoice, old.client_inn, old.client_name))
-    if decision.advance > 0:
-        _allocate(payment, decision.client_id, None, decision.advance, None)
-    payment.status, payment.decided_at = "auto", utcnow()
-    _audit("payment_matched", client_id=decision.client_id, payment=payment, detail=decision.rule)
-    return 1
+    db.session.info.setdefault(_CONTRACTS_KEY, {}).update(current_contracts(ids, now))
 
 
 @dataclass(frozen=True)

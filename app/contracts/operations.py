@@ -68,16 +68,20 @@ def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None
         _core(update(HourLot.__table__).where(HourLot.__table__.c.id == lot.id)
               .values(remaining_minutes=HourLot.__table__.c.remaining_minutes + minutes))
         db.session.expire(lot, ["remaining_minutes"])
-    balances = ClientBalance.__table__
-    moved = _core(update(balances).where(balances.c.client_id == client_id)
-                  .values(balance_minutes=balances.c.balance_minutes + minutes))
-    if moved.rowcount == 0:   # the client's first entry: its row now, so the next entry's UPDATE finds it
-        _core(insert(balances).values(client_id=client_id, balance_minutes=minutes))
+    _move_balance(client_id, minutes)
     entry = LedgerEntry(client_id=client_id, lot=lot, kind=kind, minutes=minutes, ticket_id=ticket_id,
                         close=close, author=author, reason=reason, created_at=at or utcnow())
     db.session.add(entry)
     _announce_balance(client_id)
     return entry
+
+
+def _move_balance(client_id: int, minutes: int) -> None:
+    balances = ClientBalance.__table__
+    moved = _core(update(balances).where(balances.c.client_id == client_id)
+                  .values(balance_minutes=balances.c.balance_minutes + minutes))
+    if moved.rowcount == 0:   # the client's first entry: its row now, so the next entry's UPDATE finds it
+        _core(insert(balances).values(client_id=client_id, balance_minutes=minutes))
 
 
 def _core(statement):
@@ -220,28 +224,59 @@ def create_contract(client: Client, *, number: str, starts_on: date, months: int
     return contract
 
 
-_CURRENT = object()
+#: `Purchase.contract` when the caller does not know it: the client's current contract is looked up
+CURRENT_CONTRACT = object()
 
 
-def grant_purchase(client: Client, *, minutes: int, valid_from: date, valid_until: date, actor=None,
-                   reason: str, now: datetime | None = None, contract=_CURRENT) -> HourLot:
-    """Hours bought outside a contract's own grant (an hour pack paid by invoice): one `purchase`
-    lot valid from the first to the last day given (the client's calendar days), and its grant.
-    The lot belongs to the client's current contract (`contract`: the caller knows it already)."""
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
-        raise ValidationFailed(_("Minutes must be a positive whole number."), code="invalid_minutes", field="minutes")
-    if valid_until < valid_from:
-        raise ValidationFailed(_("The hours must be valid until a day after they start."), code="invalid_period",
-                               field="valid_until")
-    lock_client(client.id)
-    if contract is _CURRENT:
-        contract = current_contract(client.id, now or utcnow())
-    lot = HourLot(client_id=client.id, contract_id=contract.id if contract else None, source="purchase",
-                  granted_minutes=minutes, valid_from=_start_of_day(valid_from, client.timezone),
-                  expires_at=_start_of_day(valid_until + timedelta(days=1), client.timezone), remaining_minutes=0)
-    db.session.add(lot)
-    _write_entry("grant", client.id, minutes, lot=lot, author=actor, reason=reason, at=now)
-    return lot   # flushed with the rest of the transaction (a statement's grants are written together)
+@dataclass(frozen=True)
+class Purchase:
+    """Hours bought outside a contract's own grant (an hour pack paid by invoice), valid from the
+    first to the last day given (the client's calendar days)."""
+    client: Client
+    minutes: int
+    valid_from: date
+    valid_until: date
+    reason: str
+    #: the client's current contract when the caller knows it already; else it is looked up
+    contract: Contract | None | object = CURRENT_CONTRACT
+
+
+def grant_purchases(purchases: list[Purchase], *, actor=None, now: datetime | None = None) -> list[int]:
+    """Grant each purchase: one `purchase` lot belonging to the client's current contract, and its
+    `grant` entry. A bank statement pays thousands of hour packs at once, so the lots and entries go
+    in as rows and each client's cached balance moves once, by their sum (in the same transaction,
+    under the client's lock, as `_write_entry` does). Returns the lots' ids in the order given."""
+    for purchase in purchases:
+        minutes = purchase.minutes
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
+            raise ValidationFailed(_("Minutes must be a positive whole number."), code="invalid_minutes",
+                                   field="minutes")
+        if purchase.valid_until < purchase.valid_from:
+            raise ValidationFailed(_("The hours must be valid until a day after they start."), code="invalid_period",
+                                   field="valid_until")
+    if not purchases:
+        return []
+    at = now or utcnow()
+    totals: dict[int, int] = {}
+    lots = []
+    for purchase in purchases:
+        client = purchase.client
+        lock_client(client.id)
+        contract = current_contract(client.id, at) if purchase.contract is CURRENT_CONTRACT else purchase.contract
+        lots.append({"client_id": client.id, "contract_id": contract.id if contract else None, "source": "purchase",
+                     "granted_minutes": purchase.minutes, "remaining_minutes": purchase.minutes, "created_at": at,
+                     "valid_from": _start_of_day(purchase.valid_from, client.timezone),
+                     "expires_at": _start_of_day(purchase.valid_until + timedelta(days=1), client.timezone)})
+        totals[client.id] = totals.get(client.id, 0) + purchase.minutes
+    lot_ids = db.session.scalars(insert(HourLot).returning(HourLot.id, sort_by_parameter_order=True), lots).all()
+    db.session.execute(insert(LedgerEntry), [
+        {"client_id": purchase.client.id, "lot_id": lot_id, "kind": "grant", "minutes": purchase.minutes,
+         "author_id": actor.id if actor else None, "reason": purchase.reason, "created_at": at}
+        for purchase, lot_id in zip(purchases, lot_ids, strict=True)])
+    for client_id, minutes in totals.items():
+        _move_balance(client_id, minutes)
+        _announce_balance(client_id)
+    return list(lot_ids)
 
 
 def renew_contract(contract: Contract, *, number: str, actor=None) -> Contract:

@@ -34,6 +34,11 @@ def current_contract(client_id: int, now: datetime, lots: list[HourLot] | None =
     `lots`: the client's lots when the caller has them already (saves a query on the close path)."""
     contracts = db.session.scalars(select(Contract).where(Contract.client_id == client_id, Contract.status == "active")
                                    .order_by(Contract.starts_on.desc(), Contract.id.desc())).all()
+    return _covering(contracts, now, lots)
+
+
+def _covering(contracts: list[Contract], now: datetime, lots: list[HourLot] | None = None) -> Contract | None:
+    """Of a client's active contracts, latest started first: the one whose grant covers `now`."""
     for contract in contracts:
         grants = ([lot for lot in lots if lot.contract_id == contract.id] if lots is not None else contract.lots)
         if any(lot.valid_from <= now < lot.expires_at for lot in grants if lot.source == "grant"):
@@ -67,11 +72,49 @@ def low_balance_threshold(client: Client | None, granted_minutes: int) -> int:
 
 
 def balance_summary(client_id: int, now: datetime) -> BalanceSummary:
-    balance = client_balance(client_id)
-    available = available_minutes(client_id, now)
-    contract = current_contract(client_id, now)
+    return balance_summaries([client_id], now)[client_id]
+
+
+def balance_summaries(client_ids, now: datetime) -> dict[int, BalanceSummary]:
+    """`BalanceSummary` of each client, in a few queries however many clients (a bank statement
+    changes a thousand balances in one transaction, and each is checked before it commits)."""
+    ids = sorted(set(client_ids))
+    summaries: dict[int, BalanceSummary] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        balances = dict(db.session.execute(select(ClientBalance.client_id, ClientBalance.balance_minutes)
+                                           .where(ClientBalance.client_id.in_(chunk))).all())
+        available = dict(db.session.execute(
+            select(HourLot.client_id, func.sum(HourLot.remaining_minutes))
+            .where(HourLot.client_id.in_(chunk), HourLot.remaining_minutes > 0, HourLot.valid_from <= now,
+                   HourLot.expires_at > now).group_by(HourLot.client_id)).all())
+        clients = {c.id: c for c in db.session.scalars(select(Client).where(Client.id.in_(chunk)))}
+        contracts = current_contracts(chunk, now)
+        for client_id in chunk:
+            summaries[client_id] = _summary(clients.get(client_id), balances.get(client_id, 0),
+                                            int(available.get(client_id) or 0), contracts[client_id])
+    return summaries
+
+
+def current_contracts(client_ids, now: datetime) -> dict[int, Contract | None]:
+    """`current_contract` of each client (with its lots loaded), in two queries per 500 clients."""
+    ids = sorted(set(client_ids))
+    found: dict[int, Contract | None] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        active: dict[int, list[Contract]] = {}
+        for contract in db.session.scalars(
+                select(Contract).options(selectinload(Contract.lots))
+                .where(Contract.client_id.in_(chunk), Contract.status == "active")
+                .order_by(Contract.client_id, Contract.starts_on.desc(), Contract.id.desc())):
+            active.setdefault(contract.client_id, []).append(contract)
+        found.update((client_id, _covering(active.get(client_id, []), now)) for client_id in chunk)
+    return found
+
+
+def _summary(client: Client | None, balance: int, available: int, contract: Contract | None) -> BalanceSummary:
     grant = next((lot for lot in contract.lots if lot.source == "grant"), None) if contract else None
-    threshold = low_balance_threshold(db.session.get(Client, client_id), grant.granted_minutes if grant else 0)
+    threshold = low_balance_threshold(client, grant.granted_minutes if grant else 0)
     if balance < 0:
         warning = "negative"
     elif available <= 0:

@@ -33,12 +33,13 @@ def after_commit(session: Session, fn: Callable[[], None]) -> None:
     _this_session(session).info.setdefault(_KEY, []).append(fn)
 
 
-def before_commit(session: Session, fn: Callable[[], None], key=None) -> None:
+def before_commit(session: Session, fn: Callable[[], None], key=None) -> Callable[[], None]:
     """Run `fn` once just before `session` commits, inside the transaction: for checks that must
     see the transaction's final state (a balance after all of its entries). Whatever `fn` writes
-    commits with the rest. With `key`, a second call with the same key in one transaction is ignored."""
+    commits with the rest. With `key`, a second call with the same key in one transaction is ignored.
+    Returns the function that will run: the one queued first under `key` (to add work to it)."""
     queue = _this_session(session).info.setdefault(_BEFORE_KEY, {})
-    queue.setdefault(key if key is not None else object(), fn)
+    return queue.setdefault(key if key is not None else object(), fn)
 
 
 def after_rollback(session: Session, fn: Callable[[], None]) -> None:

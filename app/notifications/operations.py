@@ -126,30 +126,41 @@ def on_ticket_updated(payload: dict) -> None:
 
 # --- hours notices -------------------------------------------------------------------------------
 
+class _LowBalanceCheck:
+    """The transaction's one low-balance check, over every client whose balance it changed."""
+
+    def __init__(self):
+        self.client_ids: set[int] = set()
+
+    def __call__(self) -> None:
+        check_low_balances(self.client_ids, utcnow())
+
+
 def on_balance_changed(payload: dict) -> None:
-    client_id = payload["client_id"]
     # decide on the balance the whole transaction leaves, not the one after its first entry
-    before_commit(db.session, lambda: check_low_balance(client_id, utcnow()), key=("low-balance", client_id))
+    check = before_commit(db.session, _LowBalanceCheck(), key="low-balance")
+    check.client_ids.add(payload["client_id"])
 
 
-def check_low_balance(client_id: int, now: datetime) -> MailMessage | None:
-    """Tell the company and its account manager once when usable hours fall below the client's
-    threshold; re-arm when they are above it again (a top-up, a reversal, a new contract)."""
-    client = db.session.get(Client, client_id)
-    summary = contract_queries.balance_summary(client_id, now)
-    if client is None or summary.contract is None:
-        return None
-    if summary.available_minutes >= summary.threshold_minutes:
-        client.low_balance_alerted_at = None
-        return None
-    if client.low_balance_alerted_at is not None:
-        return None
-    client.low_balance_alerted_at = now
-    first = None
-    for recipient in company_recipients(client):
-        message = queue_mail(recipient, "low_balance", client=client, summary=summary)
-        first = first or message
-    return first
+def check_low_balances(client_ids, now: datetime) -> dict[int, MailMessage]:
+    """Tell each company and its account manager once when usable hours fall below the client's
+    threshold; re-arm when they are above it again (a top-up, a reversal, a new contract). Returns
+    the first notice queued per client told."""
+    told = {}
+    for client_id, summary in contract_queries.balance_summaries(client_ids, now).items():
+        client = db.session.get(Client, client_id)
+        if client is None or summary.contract is None:
+            continue
+        if summary.available_minutes >= summary.threshold_minutes:
+            client.low_balance_alerted_at = None
+            continue
+        if client.low_balance_alerted_at is not None:
+            continue
+        client.low_balance_alerted_at = now
+        for recipient in company_recipients(client):
+            if (message := queue_mail(recipient, "low_balance", client=client, summary=summary)) is not None:
+                told.setdefault(client_id, message)
+    return told
 
 
 def notify_expiring_lots(now: datetime) -> int:
