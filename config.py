@@ -92,6 +92,9 @@ class Config:
     #: a resolved ticket the client neither confirms nor reopens closes itself after this many days
     #: (0: never)
     HOURDESK_AUTO_CLOSE_DAYS = int(os.environ.get("HOURDESK_AUTO_CLOSE_DAYS", "7"))
+    #: a contact may reopen a closed ticket for this many days after its close; later the portal
+    #: offers a new ticket that refers to it (staff may always reopen)
+    HOURDESK_CLIENT_REOPEN_DAYS = int(os.environ.get("HOURDESK_CLIENT_REOPEN_DAYS", "14"))
     #: the office's working time for utilisation reports: the name of a business calendar (SLA
     #: page); empty: Monday–Friday 9–13 and 14–18 with the public holidays of HOURDESK_OFFICE_COUNTRY
     HOURDESK_OFFICE_CALENDAR = os.environ.get("HOURDESK_OFFICE_CALENDAR", "")

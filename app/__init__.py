@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.contracts import api as _contracts_api  # noqa: F401
     from app.contracts.routes import bp as contracts_bp
     from app.notifications.routes import bp as notifications_bp
+    from app.notifications.routes import notices_bp
     from app.portal.routes import bp as portal_bp
     from app.reports import api as _reports_api  # noqa: F401
     from app.reports.routes import bp as reports_bp
@@ -94,8 +95,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.tickets import api as _tickets_api  # noqa: F401
     from app.tickets.routes import bp as tickets_bp
 
-    for bp in (auth_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, notifications_bp, reports_bp,
-               billing_bp, api_bp):
+    for bp in (auth_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, notifications_bp, notices_bp,
+               reports_bp, billing_bp, api_bp):
         app.register_blueprint(bp)
 
 

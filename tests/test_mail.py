@@ -94,11 +94,15 @@ def test_ticket_notices_reach_the_requester(company, make, db, smtp):
                          requester=company.contact)
     add_comment(ticket, company.engineer, "Перезагрузите, пожалуйста, роутер")
     add_comment(ticket, company.engineer, "внутреннее: клиент опять сам всё сломал", public=False)
-    add_comment(ticket, company.contact, "Перезагрузила")   # the requester's own words: no mail to her
+    # the requester's own words: no mail to her; the account manager answers for the unassigned ticket
+    add_comment(ticket, company.contact, "Перезагрузила")
     set_status(ticket, company.engineer, "resolved")
     db.session.commit()
     report = _send()
-    assert (report.sent, report.retrying, report.failed) == (3, 0, 0)
+    assert (report.sent, report.retrying, report.failed) == (4, 0, 0)
+    staff = [(rcpt, m) for rcpt, m in smtp.messages if rcpt == ["am@hourdesk.example"]]
+    assert [m["Subject"] for _, m in staff] == [f"The client replied: {ticket.number} Не работает почта"]
+    smtp.messages[:] = [item for item in smtp.messages if item not in staff]
     assert [rcpt for rcpt, _ in smtp.messages] == [["anna@alpha.example"]] * 3
     subjects = [m["Subject"] for _, m in smtp.messages]
     assert subjects == [f"Ticket {ticket.number} registered: Не работает почта",

@@ -13,7 +13,7 @@ from app.billing.models import Payment
 from app.billing.operations import LineInput, create_act, create_invoice, import_statement, save_profile, send_act
 from app.contracts.models import TicketClose
 from app.contracts.operations import create_contract, save_service
-from app.notifications.models import MailMessage
+from app.notifications.models import MailMessage, StaffNotice
 from app.tickets.operations import add_attachments, add_line, set_status
 from tests.billing_files import BILLING_PROFILE, Doc, one_c
 
@@ -100,6 +100,11 @@ TABLE = {
     ("GET", "/reports/<name>/export.<fmt>"): row(302, 403, 403, 200),
     ("GET", "/api/v1/reports/utilisation"): row(401, 403, 403, 422),     # no period given
     ("POST", "/admin/mail/<int:message_id>/retry"): row(302, 403, 403, 403, 302),
+    ("GET", "/notices/"): STAFF_PAGE,
+    ("GET", "/notices/<int:notice_id>"): row(302, 403, 404),   # someone else's notice
+    ("POST", "/notices/read"): row(302, 403, 302),
+    ("GET", "/notices/settings"): STAFF_PAGE,
+    ("POST", "/notices/settings"): row(302, 403, 302),          # nothing ticked: every notice off
     # API: no token → 401; bodies are empty JSON objects
     ("GET", "/api/v1/openapi.json"): row(200, 200, 200),
     ("POST", "/api/v1/tokens"): row(422, 422, 422),
@@ -211,6 +216,8 @@ def test_route_access(client, db, make, login, method, rule, role):
         send_act(act, None)
     failed_mail = MailMessage(recipient="x@example.com", subject="s", body="b", status="failed", attempts=20)
     db.session.add(failed_mail)
+    notice = StaffNotice(user_id=other.id, kind="assigned", ticket_id=ticket.id)
+    db.session.add(notice)
     db.session.commit()
 
     user = {"anon": None, "client": contact}.get(role) or (make.user(role) if role != "anon" else None)
@@ -224,6 +231,7 @@ def test_route_access(client, db, make, login, method, rule, role):
             .replace("<code>", "en").replace("<int:line_id>", str(line.id)).replace("<int:service_id>", str(service.id))
             .replace("<int:contract_id>", str(contract.id)).replace("<int:close_id>", str(close_id))
             .replace("<int:attachment_id>", str(attachment_id)).replace("<int:message_id>", str(failed_mail.id))
+            .replace("<int:notice_id>", str(notice.id))
             .replace("<name>", "clients").replace("<fmt>", "csv"))
     if invoice is not None:
         path = (path.replace("<int:invoice_id>", str(invoice.id)).replace("<int:payment_id>", str(payment.id))

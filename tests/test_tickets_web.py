@@ -63,7 +63,8 @@ def test_each_changed_field_is_audited(client, make, login, db):
     other = make.user("engineer")
     ticket = make.ticket(actor=engineer)
     response = client.post(f"/tickets/{ticket.id}/edit", data={
-        "priority": "critical", "assignee_id": other.id, "resolution_due_at": "2030-02-01T09:00"})
+        "priority": "critical", "assignee_id": other.id, "resolution_due_at": "2030-02-01T09:00",
+        "due_reason": "клиент согласовал по телефону"})
     assert response.status_code == 302
     fields = {c.field: c for c in db.session.query(TicketChange).filter_by(ticket_id=ticket.id)}
     assert set(fields) == {"created", "priority", "assignee", "resolution_due_at"}

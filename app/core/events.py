@@ -20,7 +20,7 @@ from app.extensions import db
 published = threading.Event()
 
 EVENTS = ("ticket.created", "ticket.updated", "ticket.comment", "sla.warning", "sla.breached", "balance.changed",
-          "announce")
+          "announce", "notice.created")
 
 
 class OutboxEvent(db.Model):

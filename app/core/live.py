@@ -36,7 +36,7 @@ _start_lock = threading.Lock()
 def rooms_for(user, wants_speaker: bool) -> list[str]:
     if user.role == "client":
         return [f"client:{user.client_id}"]
-    rooms = ["staff"]
+    rooms = ["staff", f"user:{user.id}"]   # their own room: notices meant for them alone
     if wants_speaker:
         rooms.append("speakers")
     return rooms

@@ -52,3 +52,44 @@ class MailAttachment(db.Model):
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+#: what staff are told about their tickets, each switchable per person and channel
+NOTICE_KINDS = ("assigned", "client_replied", "reopened", "sla_warning", "sla_breach")
+NOTICE_CHANNELS = ("app", "email")
+
+
+class StaffNotice(db.Model):
+    """Something a staff member should know about a ticket (assigned to them, the client replied,
+    reopened, an SLA warning or breach): unread until they read it or open the ticket."""
+
+    __tablename__ = "staff_notices"
+    __table_args__ = (
+        CheckConstraint("kind IN ('assigned', 'client_replied', 'reopened', 'sla_warning', 'sla_breach')",
+                        name="kind"),
+        # the bell counts a person's unread notices; the ticket page marks its own read
+        Index("ix_staff_notices_user_unread", "user_id", "read_at", "id"),
+        Index("ix_staff_notices_ticket", "ticket_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    #: who did it (a name: the notice outlives renames), none for the SLA monitor
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    ticket = relationship("Ticket")
+
+
+class NoticeSetting(db.Model):
+    """A person's switch for one kind of notice on one channel; no row means on."""
+
+    __tablename__ = "notice_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10), primary_key=True)
+    enabled: Mapped[bool] = mapped_column()

@@ -14,18 +14,26 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import exists, select
+from flask_login import current_user
+from sqlalchemy import exists, func, select, update
 
 from app.auth.models import User
 from app.clients.models import Client
 from app.contracts import queries as contract_queries
 from app.contracts.models import HourLot
-from app.core.events import subscribe
+from app.core.events import publish, subscribe
 from app.core.types import utcnow
 from app.core.uow import before_commit
 from app.core.web import format_minutes
 from app.extensions import db
-from app.notifications.models import MailAttachment, MailMessage
+from app.notifications.models import (
+    NOTICE_CHANNELS,
+    NOTICE_KINDS,
+    MailAttachment,
+    MailMessage,
+    NoticeSetting,
+    StaffNotice,
+)
 from app.tickets.models import Comment, Ticket
 
 
@@ -109,19 +117,94 @@ def on_ticket_comment(payload: dict) -> None:
     if not payload.get("public"):
         return   # internal notes never leave the staff
     comment = db.session.get(Comment, payload["comment_id"])
-    if comment is None or comment.author is None or not comment.author.is_staff:
+    if comment is None or comment.author is None:
+        return
+    if not comment.author.is_staff:
+        notify_staff(_responsible(comment.ticket), "client_replied", comment.ticket, actor=comment.author)
         return
     if (recipient := _requester(comment.ticket)) is not None:
         queue_mail(recipient, "ticket_reply", ticket=comment.ticket, comment=comment)
 
 
 def on_ticket_updated(payload: dict) -> None:
-    if "status" not in payload.get("changed", ()) or payload.get("status") != "resolved":
+    changed = payload.get("changed", ())
+    if "status" not in changed and "assignee" not in changed:
         return
     ticket = db.session.get(Ticket, payload["ticket_id"])
-    if ticket is not None and (recipient := _requester(ticket)) is not None:
+    if ticket is None:
+        return
+    actor = db.session.get(User, payload["actor_id"]) if payload.get("actor_id") else None
+    if "assignee" in changed:
+        notify_staff(ticket.assignee, "assigned", ticket, actor=actor)
+    if payload.get("reopened"):
+        notify_staff(_responsible(ticket), "reopened", ticket, actor=actor)
+    if payload.get("status") == "resolved" and "status" in changed and (recipient := _requester(ticket)) is not None:
         queue_mail(recipient, "ticket_resolved", ticket=ticket,
                    auto_close_days=current_app.config["HOURDESK_AUTO_CLOSE_DAYS"])
+
+
+def on_sla_event(payload: dict) -> None:
+    ticket = db.session.get(Ticket, payload["ticket_id"])
+    if ticket is not None:
+        notify_staff(_responsible(ticket), "sla_breach" if payload["kind"].endswith("breach") else "sla_warning",
+                     ticket, detail=payload["kind"])
+
+
+# --- staff notices -------------------------------------------------------------------------------
+
+def _responsible(ticket: Ticket) -> User | None:
+    """Who hears about a ticket: its assignee, else the client's account manager."""
+    return ticket.assignee or (ticket.client.account_manager if ticket.client is not None else None)
+
+
+def notice_enabled(user: User, kind: str, channel: str) -> bool:
+    return db.session.scalar(select(NoticeSetting.enabled).where(
+        NoticeSetting.user_id == user.id, NoticeSetting.kind == kind, NoticeSetting.channel == channel)) is not False
+
+
+def notify_staff(user: User | None, kind: str, ticket: Ticket, *, actor: User | None = None,
+                 detail: str | None = None) -> StaffNotice | None:
+    """Tell a staff member about their ticket, on the channels they keep on: a notice under the
+    bell (live, to their own room) and an e-mail. Nobody is told about what they did themselves."""
+    if user is None or not user.active or not user.is_staff or (actor is not None and actor.id == user.id):
+        return None
+    notice = None
+    if notice_enabled(user, kind, "app"):
+        notice = StaffNotice(user_id=user.id, kind=kind, ticket_id=ticket.id, actor_name=actor.name if actor else None)
+        db.session.add(notice)
+        db.session.flush()
+        publish("notice.created", {"user_id": user.id, "kind": kind, "ticket_id": ticket.id,
+                                   "unread": unread_notices(user.id)}, [f"user:{user.id}"])
+    if notice_enabled(user, kind, "email") and (recipient := _contact(user)) is not None:
+        queue_mail(recipient, "staff_notice", kind=kind, ticket=ticket, actor=actor, detail=detail)
+    return notice
+
+
+def unread_notices(user_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(StaffNotice).where(
+        StaffNotice.user_id == user_id, StaffNotice.read_at.is_(None)))
+
+
+def mark_notices_read(user: User, *, ticket_id: int | None = None, notice_id: int | None = None) -> int:
+    """Mark a person's unread notices read: all of them, those of one ticket, or one. Returns how many."""
+    query = update(StaffNotice).where(StaffNotice.user_id == user.id, StaffNotice.read_at.is_(None))
+    if ticket_id is not None:
+        query = query.where(StaffNotice.ticket_id == ticket_id)
+    if notice_id is not None:
+        query = query.where(StaffNotice.id == notice_id)
+    return db.session.execute(query.values(read_at=utcnow()), execution_options={"synchronize_session": False}).rowcount
+
+
+def save_notice_settings(user: User, enabled: set[tuple[str, str]]) -> None:
+    """A person's switches: `enabled` holds the (kind, channel) pairs they keep on; the rest are off."""
+    for kind in NOTICE_KINDS:
+        for channel in NOTICE_CHANNELS:
+            row = db.session.get(NoticeSetting, (user.id, kind, channel))
+            if row is None:
+                row = NoticeSetting(user_id=user.id, kind=kind, channel=channel)
+                db.session.add(row)
+            row.enabled = (kind, channel) in enabled
+    db.session.flush()
 
 
 # --- hours notices -------------------------------------------------------------------------------
@@ -180,7 +263,14 @@ def notify_expiring_lots(now: datetime) -> int:
 
 
 def init_app(app) -> None:
+    @app.context_processor
+    def _bell():
+        # a function: the count is read only by pages that draw the bell (staff pages)
+        return {"unread_notices": lambda: unread_notices(current_user.id)}
+
     subscribe("ticket.created", on_ticket_created)
     subscribe("ticket.comment", on_ticket_comment)
     subscribe("ticket.updated", on_ticket_updated)
     subscribe("balance.changed", on_balance_changed)
+    subscribe("sla.warning", on_sla_event)
+    subscribe("sla.breached", on_sla_event)

@@ -117,6 +117,11 @@ def tickets():
 def new_ticket():
     form = PortalTicketForm()
     earliest = None
+    # a ticket that continues an earlier one of the company (closed too long ago to reopen)
+    follow_up_id = request.values.get("follow_up_of", type=int)
+    follow_up_of = _ticket(follow_up_id) if follow_up_id else None
+    if follow_up_of is not None and request.method == "GET" and not form.subject.data:
+        form.subject.data = _("Again: %(s)s", s=follow_up_of.subject)[:255]
     if form.validate_on_submit():
         tz = _tz()
         desired = form.desired_due_at.data.replace(tzinfo=tz) if form.desired_due_at.data else None
@@ -124,7 +129,7 @@ def new_ticket():
             ticket = operations.create_ticket(
                 current_user, current_user.client, subject=form.subject.data, description=form.description.data or "",
                 priority=form.priority.data, channel="portal", requester=current_user, desired_due_at=desired,
-                files=attachment_store.uploaded(form.attachments.data))
+                files=attachment_store.uploaded(form.attachments.data), follow_up_of=follow_up_of)
             flash(_("Ticket %(n)s registered. We will keep you informed by e-mail.", n=ticket.number), "success")
             return redirect(url_for("portal.ticket", ticket_id=ticket.id))
         if outcome.error.code == "unrealistic_due_date":   # offer a date the client can take as it is
@@ -132,7 +137,7 @@ def new_ticket():
             form.desired_due_at.errors[:] = [
                 _("That is too early for this priority. The earliest we can promise is %(when)s.",
                   when=format_datetime(earliest, "d MMMM y, HH:mm"))]
-    return render_template("portal/new_ticket.html", form=form, earliest=earliest,
+    return render_template("portal/new_ticket.html", form=form, earliest=earliest, follow_up_of=follow_up_of,
                            client=current_user.client), 422 if form.errors else 200
 
 
@@ -143,7 +148,8 @@ def _render_ticket(ticket: Ticket, *, comment_form=None, reopen_form=None, ratin
         "portal/ticket.html", ticket=ticket, comments=conversation.comments, ticket_files=conversation.ticket_files,
         comment_files=conversation.comment_files, lines=lines, comment_form=comment_form or PortalCommentForm(formdata=None),
         reopen_form=reopen_form or ReopenForm(formdata=None), confirm_form=ConfirmForm(formdata=None),
-        rating_form=rating_form or RatingForm(formdata=None), client=current_user.client), status
+        rating_form=rating_form or RatingForm(formdata=None), client=current_user.client,
+        may_reopen=operations.client_may_reopen(ticket, utcnow())), status
 
 
 @bp.get("/tickets/<int:ticket_id>")

@@ -32,7 +32,7 @@ from app.sla import clock
 from app.sla.models import BusinessCalendar
 from app.sla.operations import calendar_of
 from app.tickets.lifecycle import PRIORITIES
-from app.tickets.models import Ticket, TicketRating
+from app.tickets.models import Ticket, TicketChange, TicketRating, TicketSlaEvent
 
 GRAINS = ("day", "week", "month")
 #: the office's working week when no calendar is named (HOURDESK_OFFICE_CALENDAR)
@@ -270,11 +270,24 @@ def _sla_columns(now: datetime) -> tuple:
                         Ticket.acknowledged_at <= Ticket.response_due_at)
     resolution_decided = and_(Ticket.resolution_due_at.is_not(None), Ticket.status != "cancelled",
                               or_(Ticket.resolved_at.is_not(None), Ticket.resolution_due_at < now))
+    # a breach on record stays a breach, whatever deadline the ticket was moved to later
     resolution_met = and_(Ticket.resolution_due_at.is_not(None), Ticket.status != "cancelled",
-                          Ticket.resolved_at.is_not(None), Ticket.resolved_at <= Ticket.resolution_due_at)
+                          Ticket.resolved_at.is_not(None), Ticket.resolved_at <= Ticket.resolution_due_at,
+                          ~_breach_recorded("resolution_breach"))
     return (total_if(response_decided, 1).label("response_decided"), total_if(response_met, 1).label("response_met"),
             total_if(resolution_decided, 1).label("resolution_decided"),
-            total_if(resolution_met, 1).label("resolution_met"))
+            total_if(resolution_met, 1).label("resolution_met"),
+            total_if(_deadline_moved(), 1).label("deadline_moved"))
+
+
+def _breach_recorded(kind: str):
+    return select(TicketSlaEvent.id).where(TicketSlaEvent.ticket_id == Ticket.id, TicketSlaEvent.kind == kind).exists()
+
+
+def _deadline_moved():
+    """A person moved the resolution deadline (with a reason; the SLA's own recomputations have none)."""
+    return select(TicketChange.id).where(TicketChange.ticket_id == Ticket.id, TicketChange.field == "resolution_due_at",
+                                         TicketChange.reason.is_not(None)).exists()
 
 
 def _sla_figures(row) -> dict:
@@ -393,15 +406,16 @@ def sla_table(period: Period, filters: Filters, now: datetime) -> Table:
     rows = [{"month": r.month, "priority": r.priority, "tickets": int(r.tickets),
              "response_decided": int(r.response_decided), "response_met_n": int(r.response_met),
              "resolution_decided": int(r.resolution_decided), "resolution_met_n": int(r.resolution_met),
-             **_sla_figures(r)} for r in grouped]
+             "deadline_moved": int(r.deadline_moved), **_sla_figures(r)} for r in grouped]
     rows.sort(key=lambda r: (r["month"], rank.get(r["priority"], 9)))
     return Table("sla", _("SLA compliance by priority and month"), [
         Column("month", _("Month"), "text"), Column("priority", _("Priority"), "text"),
         Column("tickets", _("Tickets")), Column("response_decided", _("Responses due")),
         Column("response_met_n", _("Responses in time")), Column("response_met", _("Response met"), "percent"),
         Column("resolution_decided", _("Resolutions due")), Column("resolution_met_n", _("Resolutions in time")),
-        Column("resolution_met", _("Resolution met"), "percent")], rows,
-        note=_("Tickets registered in the period; an outcome counts once it is known (done, or the deadline passed)."))
+        Column("resolution_met", _("Resolution met"), "percent"), Column("deadline_moved", _("Deadlines moved"))],
+        rows, note=_("Tickets registered in the period; an outcome counts once it is known (done, or the deadline "
+                     "passed). A deadline moved after it had passed is still a breach."))
 
 
 def breaches_table(period: Period, filters: Filters, now: datetime, limit: int = 500) -> Table:
@@ -410,14 +424,15 @@ def breaches_table(period: Period, filters: Filters, now: datetime, limit: int =
         and_(Ticket.acknowledged_at.is_(None), Ticket.response_due_at < now)))
     resolution_late = and_(Ticket.resolution_due_at.is_not(None), Ticket.status != "cancelled", or_(
         Ticket.resolved_at > Ticket.resolution_due_at,
-        and_(Ticket.resolved_at.is_(None), Ticket.resolution_due_at < now)))
+        and_(Ticket.resolved_at.is_(None), Ticket.resolution_due_at < now), _breach_recorded("resolution_breach")))
     conditions = [Ticket.created_at >= period.start_at, Ticket.created_at < period.end_at,
                   or_(response_late, resolution_late)]
     if filters.client_id:
         conditions.append(Ticket.client_id == filters.client_id)
     found = db.session.execute(
         select(Ticket.id, Ticket.subject, Ticket.priority, Ticket.client_id, Ticket.created_at, Ticket.response_due_at,
-               Ticket.acknowledged_at, Ticket.resolution_due_at, Ticket.resolved_at)
+               Ticket.acknowledged_at, Ticket.resolution_due_at, Ticket.resolved_at,
+               _breach_recorded("resolution_breach").label("breach_recorded"), _deadline_moved().label("moved"))
         .where(*conditions).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).all()
     names = _names(Client, {t.client_id for t in found})
     rows = []
@@ -426,17 +441,42 @@ def breaches_table(period: Period, filters: Filters, now: datetime, limit: int =
         if t.response_due_at and ((t.acknowledged_at and t.acknowledged_at > t.response_due_at)
                                   or (t.acknowledged_at is None and t.response_due_at < now)):
             late.append(_("response"))
-        if t.resolution_due_at and ((t.resolved_at and t.resolved_at > t.resolution_due_at)
-                                    or (t.resolved_at is None and t.resolution_due_at < now)):
+        if t.breach_recorded or (t.resolution_due_at and ((t.resolved_at and t.resolved_at > t.resolution_due_at)
+                                                          or (t.resolved_at is None and t.resolution_due_at < now))):
             late.append(_("resolution"))
         rows.append({"ticket": (f"#{t.id} {t.subject}", url_for("tickets.detail", ticket_id=t.id)),
                      "client": names.get(t.client_id, "—"), "priority": t.priority, "created": t.created_at,
-                     "breached": ", ".join(late), "due": t.resolution_due_at, "resolved": t.resolved_at})
+                     "breached": ", ".join(late), "due": t.resolution_due_at, "resolved": t.resolved_at,
+                     "moved": _("yes") if t.moved else ""})
     return Table("breaches", _("SLA breaches"), [
         Column("ticket", _("Ticket"), "link"), Column("client", _("Client"), "text"),
         Column("priority", _("Priority"), "text"), Column("created", _("Registered"), "datetime"),
         Column("breached", _("Breached"), "text"), Column("due", _("Resolution due"), "datetime"),
-        Column("resolved", _("Resolved"), "datetime")], rows,
+        Column("moved", _("Deadline moved"), "text"), Column("resolved", _("Resolved"), "datetime")], rows,
+        note=_("Newest first, at most %(n)d.", n=limit))
+
+
+def moved_deadlines_table(period: Period, filters: Filters, limit: int = 500) -> Table:
+    """Every resolution deadline a person moved in the period: from when to when, who and why."""
+    conditions = [TicketChange.field == "resolution_due_at", TicketChange.reason.is_not(None),
+                  TicketChange.at >= period.start_at, TicketChange.at < period.end_at]
+    if filters.client_id:
+        conditions.append(Ticket.client_id == filters.client_id)
+    found = db.session.execute(
+        select(TicketChange.at, TicketChange.old_value, TicketChange.new_value, TicketChange.reason,
+               TicketChange.user_id, Ticket.id, Ticket.subject, Ticket.client_id)
+        .join(Ticket, Ticket.id == TicketChange.ticket_id).where(*conditions)
+        .order_by(TicketChange.at.desc(), TicketChange.id.desc()).limit(limit)).all()
+    clients, people = _names(Client, {m.client_id for m in found}), _names(User, {m.user_id for m in found})
+    rows = [{"ticket": (f"#{m.id} {m.subject}", url_for("tickets.detail", ticket_id=m.id)),
+             "client": clients.get(m.client_id, "—"), "at": m.at,
+             "from": datetime.fromisoformat(m.old_value) if m.old_value else None,
+             "to": datetime.fromisoformat(m.new_value) if m.new_value else None,
+             "by": people.get(m.user_id, "—"), "reason": m.reason} for m in found]
+    return Table("moved", _("Deadlines moved"), [
+        Column("ticket", _("Ticket"), "link"), Column("client", _("Client"), "text"),
+        Column("at", _("When"), "datetime"), Column("from", _("From"), "datetime"), Column("to", _("To"), "datetime"),
+        Column("by", _("By"), "text"), Column("reason", _("Reason"), "text")], rows,
         note=_("Newest first, at most %(n)d.", n=limit))
 
 

@@ -39,7 +39,8 @@ def _updates(period, filters, args):
 
 def _sla(period, filters, args):
     now = utcnow()
-    return [queries.sla_table(period, filters, now), queries.breaches_table(period, filters, now)]
+    return [queries.sla_table(period, filters, now), queries.breaches_table(period, filters, now),
+            queries.moved_deadlines_table(period, filters)]
 
 
 def _trends(period, filters, args):

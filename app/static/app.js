@@ -50,6 +50,12 @@
       socket.on(name, refreshList);
     });
     ["ticket.updated", "ticket.comment"].forEach(function (name) { socket.on(name, flagTicket); });
+    // a notice for me (my own room): the bell shows the new unread count; the dashboard marks the ticket
+    socket.on("notice.created", function (data) {
+      var count = document.getElementById("bell-count");
+      if (count) { count.textContent = data.unread; count.classList.toggle("d-none", !data.unread); }
+      if (document.getElementById("dash-unacknowledged")) window.location.reload();
+    });
     // hours credited or used (a payment matched, a ticket closed): pages that show the balance reload
     socket.on("balance.changed", function () {
       if (document.querySelector("[data-live-balance]")) window.location.reload();

@@ -38,6 +38,7 @@ class TicketEditForm(FlaskForm):
     priority = SelectField(_l("Priority"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
     assignee_id = SelectField(_l("Assignee"), coerce=int, choices=[], validate_choice=True)
     resolution_due_at = DateTimeLocalField(_l("Due"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    due_reason = StringField(_l("Why the deadline moves"), validators=[Optional(), Length(max=2000)])
 
 
 class StatusForm(FlaskForm):

@@ -80,11 +80,14 @@ class Ticket(db.Model):
     #: the office speaker repeats a new ticket until someone acknowledges it: when next, how often so far
     next_announce_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     announce_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: the closed ticket this one follows up (a contact came back after the reopening window)
+    follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
     client: Mapped[Client] = relationship()
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    follow_up_of: Mapped[Ticket | None] = relationship(remote_side=[id], foreign_keys=[follow_up_of_id])
     comments: Mapped[list[Comment]] = relationship(back_populates="ticket", order_by="Comment.id")
     changes: Mapped[list[TicketChange]] = relationship(back_populates="ticket", order_by="TicketChange.id")
     attachments: Mapped[list[Attachment]] = relationship(back_populates="ticket", order_by="Attachment.id",

@@ -77,9 +77,10 @@ def _check_due(due: datetime | None) -> None:
 def create_ticket(actor: User, client: Client, *, subject: str, description: str = "",
                   priority: str = "normal", channel: str = "phone", requester: User | None = None,
                   assignee: User | None = None, resolution_due_at: datetime | None = None,
-                  desired_due_at: datetime | None = None, files=()) -> Ticket:
+                  desired_due_at: datetime | None = None, files=(), follow_up_of: Ticket | None = None) -> Ticket:
     """Register a ticket in status `open` and record its creation in the history. `files`:
-    (name, stream) pairs attached to it."""
+    (name, stream) pairs attached to it; `follow_up_of`: an earlier ticket of the same client that
+    this one continues (a contact comes back after the reopening window)."""
     if client is None or not client.active:
         raise ValidationFailed(_("Choose an active client."), code="invalid_client", field="client_id")
     if actor.role == "client" and actor.client_id != client.id:
@@ -91,6 +92,9 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
         raise ValidationFailed(_("The requester is not a contact of this client."), code="invalid_requester", field="requester_id")
     _check_assignee(assignee)
     _check_due(resolution_due_at)
+    if follow_up_of is not None and follow_up_of.client_id != client.id:
+        raise ValidationFailed(_("A ticket can follow up only a ticket of the same client."), code="invalid_follow_up",
+                               field="follow_up_of")
     now = utcnow()
     policy = _policy_for(client.id, now)
     response_due, resolution_due = sla_ops.deadlines(policy, priority, now) if policy and priority in PRIORITIES \
@@ -118,6 +122,7 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
         resolution_due_at=resolution_due,
         desired_due_at=desired_due_at,
         sla_policy_id=policy.id if policy else None,
+        follow_up_of=follow_up_of,
     )
     db.session.add(ticket)
     db.session.flush()
@@ -129,9 +134,10 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
     return ticket
 
 
-def update_ticket(ticket: Ticket, actor: User, **changes) -> list[TicketChange]:
+def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, **changes) -> list[TicketChange]:
     """Change ticket fields (not the status: `set_status`) and audit each one. Only fields whose
-    value differs are written. A new priority recomputes the SLA deadlines."""
+    value differs are written. A new priority recomputes the SLA deadlines. Moving the resolution
+    deadline needs a `reason`; a deadline that had already passed keeps its breach on record."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"update_ticket cannot change {sorted(unknown)} (a status changes through set_status)")
@@ -153,34 +159,61 @@ def update_ticket(ticket: Ticket, actor: User, **changes) -> list[TicketChange]:
     if "assignee" in changes:
         assignee = changes["assignee"]
         _check_assignee(assignee)
+        if assignee is None and ticket.status == "in_progress":
+            raise ValidationFailed(_("A ticket in progress needs an assignee."), code="assignee_required",
+                                   field="assignee_id")
         if assignee is not ticket.assignee:
             written.append(_record(ticket, actor, "assignee", _user_label(ticket.assignee), _user_label(assignee)))
             ticket.assignee = assignee
-    if "resolution_due_at" in changes:
-        _check_due(changes["resolution_due_at"])
-        written += _set(ticket, actor, "resolution_due_at", changes["resolution_due_at"])
+    if "resolution_due_at" in changes and changes["resolution_due_at"] != ticket.resolution_due_at:
+        written += _move_deadline(ticket, actor, changes["resolution_due_at"], reason)
     _changed(ticket, written, utcnow())
     return written
 
 
+def _move_deadline(ticket: Ticket, actor: User, due: datetime | None, reason: str | None) -> list[TicketChange]:
+    """A person moves the resolution deadline, saying why (the SLA report lists such moves). If the
+    old deadline had passed, the breach is recorded first: a later deadline cannot undo it."""
+    _check_due(due)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the deadline moves."), code="reason_required", field="reason")
+    now = utcnow()
+    old = ticket.resolution_due_at
+    if old is not None and old <= now and ticket.status in SLA_ACTIVE_STATUSES:
+        breached = db.session.scalar(select(TicketSlaEvent.id).where(TicketSlaEvent.ticket_id == ticket.id,
+                                                                     TicketSlaEvent.kind == "resolution_breach"))
+        if breached is None:
+            db.session.add(TicketSlaEvent(ticket_id=ticket.id, kind="resolution_breach", due_at=old, fired_at=now))
+            publish("sla.breached", {"ticket_id": ticket.id, "kind": "resolution_breach", "due_at": old.isoformat(),
+                                     "subject": ticket.subject, "client_id": ticket.client_id}, ["staff"])
+    ticket.resolution_due_at = due
+    return [_record(ticket, actor, "resolution_due_at", _fmt(old), _fmt(due), reason)]
+
+
 def take_ticket(ticket: Ticket, actor: User) -> list[TicketChange]:
-    """The engineer's one click: assign the ticket to `actor` and, if nobody has acknowledged it
-    yet, acknowledge it (→ in_progress)."""
+    """«Взять в работу», one click: the ticket is the taker's and, if it is new or waiting, in
+    progress (a new one is acknowledged by it)."""
+    if ticket.status not in ("open", "in_progress", "waiting"):
+        raise Conflict(_("Only a new, waiting or in-progress ticket can be taken."), code="invalid_transition",
+                       field="status", allowed=allowed_targets(ticket.status))
     written = update_ticket(ticket, actor, assignee=actor)
-    if ticket.status == "open":
+    if ticket.status in ("open", "waiting"):
         written += set_status(ticket, actor, "in_progress").changes
     return written
 
 
-def _changed(ticket: Ticket, written: list[TicketChange], now: datetime) -> None:
-    """After any audited change: stamp the ticket, re-plan its SLA checks, tell who is watching."""
+def _changed(ticket: Ticket, written: list[TicketChange], now: datetime, **extra) -> None:
+    """After any audited change: stamp the ticket, re-plan its SLA checks, tell who is watching
+    (with who did it, so nobody is notified of their own change)."""
     if not written:
         return
     ticket.updated_at = now
     db.session.flush()
     if {c.field for c in written} & {"status", "priority", "resolution_due_at", "response_due_at"}:
         schedule_sla(ticket)
-    _publish_ticket("ticket.updated", ticket, changed=sorted({c.field for c in written}))
+    _publish_ticket("ticket.updated", ticket, changed=sorted({c.field for c in written}), actor_id=written[0].user_id,
+                    assignee_id=ticket.assignee_id, **extra)
 
 
 def _publish_ticket(event: str, ticket: Ticket, **extra) -> None:
@@ -276,9 +309,11 @@ def _apply_sla(ticket: Ticket, actor: User, *, response_too: bool = False) -> li
     return written
 
 
-def _check_contact_may_move(ticket: Ticket, actor: User | None, target: str) -> None:
-    """A client contact confirms a resolved ticket of its own company (→ closed) or reopens a
-    resolved or closed one; every other status change is the staff's."""
+def _check_contact_may_move(ticket: Ticket, actor: User | None, target: str, now: datetime,
+                            client_reply: bool) -> None:
+    """A client contact confirms a resolved ticket of its own company (→ closed), reopens a
+    resolved one or one closed less than HOURDESK_CLIENT_REOPEN_DAYS ago, and by replying brings a
+    waiting ticket back to work; every other status change is the staff's."""
     if actor is None or actor.role != "client":
         return
     if actor.client_id != ticket.client_id:
@@ -286,12 +321,28 @@ def _check_contact_may_move(ticket: Ticket, actor: User | None, target: str) -> 
     if target == "closed":
         if ticket.status != "resolved":
             raise Conflict(_("Only a resolved ticket can be confirmed."), code="not_resolved", field="status")
+    elif target == "in_progress" and client_reply:
+        if ticket.status != "waiting":
+            raise Conflict(_("Only a waiting ticket resumes with a reply."), code="invalid_transition",
+                           field="status", allowed=[])
     elif target == "in_progress":
         if ticket.status not in ("resolved", "closed"):
             raise Conflict(_("Only a resolved or closed ticket can be reopened."), code="invalid_transition",
                            field="status", allowed=[])
+        if not client_may_reopen(ticket, now):
+            raise Conflict(_("This ticket was closed more than %(n)d days ago: open a new ticket that refers to it.",
+                             n=current_app.config["HOURDESK_CLIENT_REOPEN_DAYS"]),
+                           code="reopen_window_passed", field="status", allowed=[])
     else:
         raise Forbidden(_("Contacts may confirm or reopen resolved tickets only."))
+
+
+def client_may_reopen(ticket: Ticket, now: datetime) -> bool:
+    """A contact may reopen a resolved ticket, and a closed one within HOURDESK_CLIENT_REOPEN_DAYS."""
+    if ticket.status == "resolved":
+        return True
+    days = current_app.config["HOURDESK_CLIENT_REOPEN_DAYS"]
+    return ticket.status == "closed" and ticket.closed_at is not None and ticket.closed_at > now - timedelta(days=days)
 
 
 @dataclasses.dataclass
@@ -314,17 +365,19 @@ class StatusChange:
 
 
 def set_status(ticket: Ticket, actor: User | None, target: str, *, reason: str | None = None,
-               now: datetime | None = None) -> StatusChange:
+               now: datetime | None = None, client_reply: bool = False) -> StatusChange:
     """Move a ticket to `target`: the one door for every status change (desk, portal, API, jobs).
 
     Closing debits the hourly lines through the ledger (a closed ticket is a 409 `already_closed`,
     a cancelled one cannot be closed, a `block` contract may refuse with `insufficient_hours`);
     reopening a closed ticket reverses exactly what its close debited. Both take the client's
     ledger lock first and decide on the ticket as it is under the lock, so concurrent closes debit
-    once. A client contact may only confirm its resolved ticket or reopen (`_check_contact_may_move`).
+    once. A client contact may only confirm its resolved ticket, reopen, or (`client_reply`: its
+    reply) resume a waiting one (`_check_contact_may_move`). A ticket in progress always has an
+    assignee: the staff member who moves it there, else whoever answers for the client.
     `actor` None: the system (auto-close)."""
     now = now or utcnow()
-    _check_contact_may_move(ticket, actor, target)
+    _check_contact_may_move(ticket, actor, target, now, client_reply)
     reopening_closed = ticket.status == "closed" and target == "in_progress"
     if target == "closed" or reopening_closed:
         _lock(ticket)
@@ -334,20 +387,37 @@ def set_status(ticket: Ticket, actor: User | None, target: str, *, reason: str |
         if reopening_closed and not (reason or "").strip():
             raise ValidationFailed(_("Say why the ticket is reopened."), code="reason_required", field="reason")
     result = StatusChange()
+    current = ticket.status
     if target == "closed" and can_transition(ticket.status, "closed"):
         result.close = ledger_ops.debit_close(ticket_id=ticket.id, client_id=ticket.client_id, actor=actor, now=now)
     if reopening_closed:
         result.reversed_close = ledger_ops.reverse_close(ticket_id=ticket.id, client_id=ticket.client_id,
                                                          actor=actor, reason=reason.strip(), now=now)
     result.changes = _move(ticket, actor, target, reason, now)
+    if ticket.status == "in_progress" and ticket.assignee is None:
+        taker = actor if actor is not None and actor.is_staff else _answering_for(ticket)
+        if taker is not None:
+            result.changes.append(_record(ticket, actor, "assignee", None, _user_label(taker)))
+            ticket.assignee = taker
     if result.close is not None and (result.close.debited_minutes or result.close.overage_minutes):
         overage = f", overage {result.close.overage_minutes} min" if result.close.overage_minutes else ""
         result.changes.append(_record(ticket, actor, "debited", None, f"{result.close.debited_minutes} min{overage}"))
     if result.reversed_close is not None and result.reversed_close.debited_minutes:
         result.changes.append(_record(ticket, actor, "reversed", None, f"{result.reversed_close.debited_minutes} min",
                                       reason.strip()))
-    _changed(ticket, result.changes, now)
+    _changed(ticket, result.changes, now, reopened=(current, target) in REOPENINGS)
     return result
+
+
+def _answering_for(ticket: Ticket) -> User | None:
+    """Who takes a ticket a contact brought back to work: the client's account manager, else the
+    staff member who last moved it."""
+    manager = ticket.client.account_manager
+    if manager is not None and manager.active and manager.is_staff:
+        return manager
+    return db.session.scalars(select(User).join(TicketChange, TicketChange.user_id == User.id).where(
+        TicketChange.ticket_id == ticket.id, TicketChange.field == "status", User.role != "client", User.active)
+        .order_by(TicketChange.id.desc()).limit(1)).first()
 
 
 def _lock(ticket: Ticket) -> None:
@@ -423,6 +493,8 @@ def add_comment(ticket: Ticket, actor: User, body: str, *, public: bool = True, 
     if public and actor.is_staff and ticket.first_response_at is None:
         _set(ticket, actor, "first_response_at", utcnow())
     add_attachments(ticket, actor, files, comment=comment)
+    if actor.role == "client" and ticket.status == "waiting":
+        set_status(ticket, actor, "in_progress", client_reply=True)   # the ball is back with us: the SLA runs again
     db.session.flush()
     return comment
 

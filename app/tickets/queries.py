@@ -4,8 +4,10 @@ from datetime import datetime
 from sqlalchemy import Select, column, func, or_, select, table, text
 from sqlalchemy.orm import selectinload
 
+from app.clients.models import Client
 from app.core.text import escape_like, fold
 from app.extensions import db
+from app.notifications.models import StaffNotice
 from app.tickets.lifecycle import ACTIVE_STATUSES
 from app.tickets.models import Ticket, TicketChange
 
@@ -63,18 +65,28 @@ def subject_contains(folded: str):
     return Ticket.subject_search.like(pattern, escape="\\")
 
 
-def dashboard(user_id: int, now: datetime, limit: int = 10) -> dict:
-    """The engineer's home: tickets nobody acknowledged (oldest first), mine, overdue."""
+def dashboard(user_id: int, now: datetime, limit: int = 10, *, my_clients: bool = False) -> dict:
+    """The engineer's home: tickets nobody acknowledged (oldest first), nobody's, mine, overdue;
+    with `my_clients`, only the clients the user is account manager of. `attention`: ids of tickets
+    with news for the user they have not read (the client replied, it was reopened)."""
     base = select(Ticket).options(selectinload(Ticket.client), selectinload(Ticket.assignee))
+    if my_clients:
+        base = base.where(Ticket.client_id.in_(select(Client.id).where(Client.account_manager_id == user_id)))
     unacknowledged = base.where(Ticket.status == "open").order_by(Ticket.priority_rank, Ticket.created_at)
+    unassigned = base.where(Ticket.assignee_id.is_(None), Ticket.status.in_(ACTIVE_STATUSES)).order_by(
+        Ticket.priority_rank, Ticket.created_at)
     mine = base.where(Ticket.assignee_id == user_id, Ticket.status.in_(ACTIVE_STATUSES)).order_by(
         Ticket.priority_rank, Ticket.created_at)
     overdue = base.where(Ticket.status.in_(("open", "in_progress")), Ticket.resolution_due_at < now).order_by(
         Ticket.resolution_due_at)
     result = {}
-    for name, query in (("unacknowledged", unacknowledged), ("mine", mine), ("overdue", overdue)):
+    for name, query in (("unacknowledged", unacknowledged), ("unassigned", unassigned), ("mine", mine),
+                        ("overdue", overdue)):
         result[name] = list(db.session.scalars(query.limit(limit)))
         result[name + "_count"] = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    result["attention"] = set(db.session.scalars(select(StaffNotice.ticket_id).where(
+        StaffNotice.user_id == user_id, StaffNotice.read_at.is_(None),
+        StaffNotice.kind.in_(("client_replied", "reopened")))))
     return result
 
 

@@ -15,10 +15,12 @@ from app.contracts import operations as ledger_ops
 from app.contracts import queries as contract_queries
 from app.contracts.forms import BILLING_LABELS, OVERDRAFT_LABELS, BillingOverrideForm, LineForm
 from app.contracts.models import Service, SpecLine
+from app.core.db_setup import writes
 from app.core.errors import domain_errors
 from app.core.types import utcnow
 from app.core.web import format_minutes, load_or_404
 from app.extensions import db
+from app.notifications import operations as notices
 from app.tickets import attachments as attachment_store
 from app.tickets import operations, queries
 from app.tickets.forms import (
@@ -92,7 +94,9 @@ def home():
 @staff_required
 def dashboard():
     now = utcnow()
-    return render_template("tickets/dashboard.html", data=queries.dashboard(current_user.id, now), now=now)
+    my_clients = request.args.get("clients") == "mine"
+    return render_template("tickets/dashboard.html", data=queries.dashboard(current_user.id, now, my_clients=my_clients),
+                           now=now, my_clients=my_clients)
 
 
 LIST_FILTERS = ("status", "priority", "assignee", "client_id", "q", "sort")
@@ -169,8 +173,11 @@ def picked_client(client_id: int):
 
 @bp.get("/tickets/<int:ticket_id>")
 @staff_required
+@writes
 def detail(ticket_id: int):
-    return _render_detail(load_or_404(Ticket, ticket_id))
+    ticket = load_or_404(Ticket, ticket_id)
+    notices.mark_notices_read(current_user, ticket_id=ticket.id)   # the reader has seen the news
+    return _render_detail(ticket)
 
 
 def _render_detail(ticket: Ticket, *, edit_form=None, comment_form=None, status_form=None, line_form=None, status=200):
@@ -195,13 +202,14 @@ def edit(ticket_id: int):
     form = TicketEditForm()
     form.assignee_id.choices = _staff_choices()
     if form.validate_on_submit():
-        with domain_errors():
+        with domain_errors(form, default="resolution_due_at", fields={"reason": "due_reason"}) as outcome:
             changes = operations.update_ticket(
                 ticket, current_user, priority=form.priority.data,
                 assignee=db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None,
-                resolution_due_at=_to_utc(form.resolution_due_at.data))
+                resolution_due_at=_to_utc(form.resolution_due_at.data), reason=form.due_reason.data)
             flash(_("Saved.") if changes else _("Nothing changed."), "success" if changes else "info")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
+        return _render_detail(ticket, edit_form=form, status=outcome.status)
     return _render_detail(ticket, edit_form=form, status=422)
 
 
