@@ -114,10 +114,12 @@ def generate_history(*, client_ids: list[int], n_tickets: int, years: int, lines
                                 now.astimezone(zone).date())
                 done = close is not None
                 billed = (math.ceil(minutes / 15) * 15 if service.billing == "hourly" else 0) if done else None
+                # work is always somebody's: mostly the assignee's, else a colleague's (an open ticket has none)
+                engineer = row["assignee_id"] if row["assignee_id"] and rng.random() < 0.8 else rng.choice(engineer_ids)
                 lines.append({"ticket_id": ticket_id, "client_id": profile.client_id, "service_id": service.id,
-                              "engineer_id": row["assignee_id"] if rng.random() < 0.8 else rng.choice(engineer_ids),
+                              "engineer_id": engineer,
                               "minutes": minutes, "billed_minutes": billed, "billing": service.billing, "note": "",
-                              "performed_on": performed, "created_at": created, "created_by_id": row["assignee_id"]})
+                              "performed_on": performed, "created_at": created, "created_by_id": engineer})
                 if service.billing == "hourly":
                     hourly += billed or 0
             if close is not None:

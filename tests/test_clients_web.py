@@ -4,18 +4,24 @@ from app.clients.models import Client
 from app.clients.operations import search_key
 from app.clients.queries import picker_results
 
-FORM = {"name": "ООО «Ромашка»", "inn": "7707083893", "country": "", "timezone": "Europe/Moscow",
-        "account_manager_id": 0}
+FORM = {"name": "ООО «Ромашка»", "inn": "7707083893", "country": "", "timezone": "Europe/Moscow"}
 
 
 def test_create_edit_and_list(client, make, login, db):
+    manager = make.user("manager")
     login(make.user("engineer"))
-    response = client.post("/clients/new", data=FORM)
+    # every client has an account manager: the form offers no "nobody" and starts on the office's manager
+    form = client.get("/clients/new").get_data(as_text=True)
+    assert f'<option selected value="{manager.id}">' in form or f'value="{manager.id}" selected' in form
+    assert 'value="0"' not in form
+    response = client.post("/clients/new", data={**FORM, "account_manager_id": manager.id})
     assert response.status_code == 302
     company = db.session.query(Client).one()
     assert (company.inn, company.country, company.name_search) == ("7707083893", "RU", "ромашка")
+    assert company.account_manager_id == manager.id
+    assert client.post(f"/clients/{company.id}/edit", data={**FORM, "account_manager_id": 0}).status_code == 422
     response = client.post(f"/clients/{company.id}/edit", data={**FORM, "name": "АО Ромашка-Плюс", "inn": "32855961",
-                                                                 "active": "y"})
+                                                                 "active": "y", "account_manager_id": manager.id})
     assert response.status_code == 302
     db.session.refresh(company)
     assert (company.name, company.inn, company.country) == ("АО Ромашка-Плюс", "32855961", "UA")
@@ -23,12 +29,13 @@ def test_create_edit_and_list(client, make, login, db):
 
 
 def test_bad_input_is_shown_on_the_form_and_writes_nothing(client, make, login, db):
+    manager = make.user("manager")
     login(make.user("engineer"))
     make.client(inn="7736207543", name="Existing")
     for data, message in [({"inn": "7707083894"}, "Invalid tax id"), ({"inn": "7736207543"}, "already belongs to Existing"),
                           ({"name": ""}, "This field is required"), ({"timezone": "Mars/Base"}, "Unknown time zone"),
                           ({"inn": "7707083893", "country": "UA"}, "EDRPOU")]:
-        response = client.post("/clients/new", data={**FORM, **data})
+        response = client.post("/clients/new", data={**FORM, "account_manager_id": manager.id, **data})
         assert response.status_code == 422, data
         assert message in response.get_data(as_text=True), data
     assert db.session.query(Client).count() == 1
@@ -105,3 +112,12 @@ def test_picker_search_uses_the_indexes(db, make):
             else:
                 plan = " ".join(str(r) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
         assert index in plan, plan
+
+
+def test_a_client_registered_without_a_named_manager_gets_the_offices(make, db, api):
+    engineer = make.user("engineer")
+    first = make.user("manager")
+    make.user("manager")
+    created = api(engineer).post("/api/v1/clients", json={"name": "ООО Лютик", "inn": "7736207543"})
+    assert created.status_code == 201
+    assert db.session.get(Client, created.json["id"]).account_manager_id == first.id

@@ -61,6 +61,11 @@ def test_generated_history_has_the_shape_the_reports_look_for(app, db):
     assert (last - first).days > 2 * 365
     lines = dict(db.session.execute(select(SpecLine.billing, func.count()).group_by(SpecLine.billing)).all())
     assert set(lines) == {"hourly", "paid", "free"} and sum(lines.values()) > 6000 * 2
+    # work is always somebody's (the engineers' report has no "(nobody)" row), and work goes on
+    # only in tickets somebody has
+    assert db.session.scalar(select(func.count()).select_from(SpecLine).where(SpecLine.engineer_id.is_(None))) == 0
+    assert db.session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.status == "in_progress", Ticket.assignee_id.is_(None))) == 0
     # some clients with a contract log only free updates
     update_only = db.session.execute(
         select(SpecLine.client_id).join(Service, Service.id == SpecLine.service_id).group_by(SpecLine.client_id)

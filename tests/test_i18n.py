@@ -26,9 +26,10 @@ def test_anonymous_follows_the_browser_then_the_switch(client):
 
 
 def test_errors_are_translated(client, make, login):
+    manager = make.user("manager")
     login(make.user("engineer", locale="ru"))
     page = client.post("/clients/new", data={"name": "X", "inn": "7707083894", "timezone": "Europe/Moscow",
-                                             "account_manager_id": 0}).get_data(as_text=True)
+                                             "account_manager_id": manager.id}).get_data(as_text=True)
     assert "Неверный ИНН" in page
 
 

@@ -510,11 +510,12 @@ def test_a_blocked_overdraft_leaves_the_ticket_resolved_for_the_staff(portal, db
 @pytest.mark.parametrize("unit, value, ok", [("percent", 25, True), ("hours", 12, True), ("", "", True),
                                              ("percent", 0, False), ("percent", 101, False), ("hours", -1, False),
                                              ("hours", "", False), ("days", 3, False)])
-def test_staff_set_a_clients_low_balance_threshold(portal, client, login, db, unit, value, ok):
+def test_staff_set_a_clients_low_balance_threshold(portal, client, login, db, make, unit, value, ok):
+    manager = make.user("manager")
     login(portal.engineer)
     company = portal.a.client
     response = client.post(f"/clients/{company.id}/edit", data={
-        "name": company.name, "inn": company.inn, "timezone": company.timezone, "account_manager_id": 0,
+        "name": company.name, "inn": company.inn, "timezone": company.timezone, "account_manager_id": manager.id,
         "active": "y", "low_balance_unit": unit, "low_balance_value": value})
     db.session.refresh(company)
     if ok:

@@ -111,6 +111,22 @@ def test_desired_due_date_rule(sla, db):
     assert ok.status_code == 201 and _t(ok.json["resolution_due_at"]) == later == _t(ok.json["desired_due_at"])
 
 
+def test_the_earliest_date_a_refusal_names_is_accepted_as_it_is(sla, db, monkeypatch):
+    from app.tickets import operations as ticket_ops
+    frozen = datetime(2026, 12, 1, 9, 7, 31, 500000, tzinfo=timezone.utc)   # not on a whole minute
+    monkeypatch.setattr(ticket_ops, "utcnow", lambda: frozen)
+    early = sla.staff.post("/api/v1/tickets", json={"client_id": sla.client.id, "subject": "Срочно",
+                                                    "desired_due_at": frozen.isoformat()})
+    error = assert_error(early, 422, "unrealistic_due_date", "desired_due_at")
+    named = error["earliest"]
+    assert _t(named).isoformat(timespec="minutes") in error["message"]
+    just_before = (_t(named) - timedelta(minutes=1)).isoformat()
+    assert_error(sla.staff.post("/api/v1/tickets", json={"client_id": sla.client.id, "subject": "Срочно",
+                                                         "desired_due_at": just_before}), 422, "unrealistic_due_date")
+    ok = sla.staff.post("/api/v1/tickets", json={"client_id": sla.client.id, "subject": "Срочно", "desired_due_at": named})
+    assert ok.status_code == 201, ok.json
+
+
 def test_waiting_pauses_the_resolution_clock(sla, db):
     ticket_id = sla.staff.post("/api/v1/tickets", json={"client_id": sla.client.id, "subject": "Ждём ответа"}).json["id"]
     ticket = db.session.get(Ticket, ticket_id)

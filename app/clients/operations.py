@@ -4,6 +4,7 @@ from zoneinfo import available_timezones
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.auth.models import MANAGER_ROLES, User
 from app.clients.inn import validate_inn
 from app.clients.models import Client
 from app.core.errors import Conflict, ValidationFailed
@@ -84,8 +85,11 @@ def create_client(*, name: str, inn: str, country: str | None = None, timezone: 
                   email: str | None = None, phone: str | None = None, notes: str | None = None,
                   account_manager=None, low_balance_unit: str | None = None, low_balance_value: int | None = None
                   ) -> Client:
-    """Register a company; the tax id is validated and must be unique."""
+    """Register a company; the tax id is validated and must be unique. Every client has an
+    account manager: the one given, else the office's first active manager."""
     low_balance_unit, low_balance_value = _clean_low_balance(low_balance_unit, low_balance_value)
+    account_manager = _check_account_manager(account_manager) if account_manager is not None else \
+        default_account_manager()
     name = _clean_name(name)
     inn, country = validate_inn(inn, country)
     tz = _clean_timezone(timezone)
@@ -97,6 +101,19 @@ def create_client(*, name: str, inn: str, country: str | None = None, timezone: 
     db.session.add(client)
     db.session.flush()
     return client
+
+
+def default_account_manager() -> User | None:
+    """Who answers for a client registered without one named: the office's first active manager."""
+    return db.session.scalars(select(User).where(User.role.in_(MANAGER_ROLES), User.active.is_(True))
+                              .order_by(User.role != "manager", User.id).limit(1)).first()
+
+
+def _check_account_manager(user: User) -> User:
+    if not user.active or user.role not in MANAGER_ROLES:
+        raise ValidationFailed(_("The account manager must be an active manager."), code="invalid_account_manager",
+                               field="account_manager_id")
+    return user
 
 
 def update_client(client: Client, *, name: str, inn: str, country: str | None = None,
@@ -112,7 +129,10 @@ def update_client(client: Client, *, name: str, inn: str, country: str | None = 
     client.name, client.name_search, client.inn, client.country, client.timezone = (
         name, search_key(name), inn, country, tz)
     client.email, client.phone, client.notes = email or None, phone or None, notes or None
-    client.account_manager = account_manager
+    if account_manager is None:
+        raise ValidationFailed(_("Choose the client's account manager."), code="account_manager_required",
+                               field="account_manager_id")
+    client.account_manager = _check_account_manager(account_manager)
     client.active = active
     db.session.flush()
     return client

@@ -1,6 +1,7 @@
 """Staff pages for client companies, and the search-as-you-type picker fragment."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth import operations as user_operations
@@ -23,7 +24,7 @@ bp = Blueprint("clients", __name__, url_prefix="/clients", template_folder="temp
 def _manager_choices() -> list[tuple[int, str]]:
     managers = db.session.scalars(select(User).where(User.role.in_(MANAGER_ROLES), User.active.is_(True))
                                   .order_by(User.name)).all()
-    return [(0, "—")] + [(u.id, u.name) for u in managers]
+    return [(u.id, u.name) for u in managers]   # no "nobody": every client has an account manager
 
 
 def _save(form: ClientForm, client: Client | None) -> Client | None:
@@ -54,6 +55,9 @@ def index():
 def create():
     form = ClientForm()
     form.account_manager_id.choices = _manager_choices()
+    if request.method == "GET":   # whoever registers the client answers for it, if a manager
+        default = current_user if current_user.is_manager else operations.default_account_manager()
+        form.account_manager_id.data = default.id if default else None
     if form.validate_on_submit():
         client = _save(form, None)
         if client:
@@ -69,7 +73,7 @@ def edit(client_id: int):
     form = ClientForm(obj=client)
     form.account_manager_id.choices = _manager_choices()
     if request.method == "GET":
-        form.account_manager_id.data = client.account_manager_id or 0
+        form.account_manager_id.data = client.account_manager_id
     if form.validate_on_submit():
         if _save(form, client):
             flash(_("Saved."), "success")

@@ -131,7 +131,8 @@ def utilisation(period: Period, group: str, filters: Filters = Filters()) -> lis
     items = []
     for k in keys:
         row = grouped.get(k)
-        items.append({"key": k, "name": names.get(k, "—") if k is not None else _("(nobody)"),
+        # lines written before every line named its engineer
+        items.append({"key": k, "name": names.get(k, "—") if k is not None else _("(engineer not recorded)"),
                       "hourly_minutes": int(row.hourly) if row else 0, "paid_minutes": int(row.paid) if row else 0,
                       "free_minutes": int(row.free) if row else 0, "tickets": int(row.tickets) if row else 0})
     items.sort(key=lambda i: (-(i["hourly_minutes"] + i["paid_minutes"] + i["free_minutes"]), i["name"]))

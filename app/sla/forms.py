@@ -9,7 +9,8 @@ DEFAULT_HOURS = "mon: 09:00-13:00, 14:00-18:00\ntue: 09:00-13:00, 14:00-18:00\nw
 
 
 class CalendarForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    # ids of their own: both forms are on one page
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)], id="calendar-name")
     timezone = StringField(_l("Time zone"), default="Europe/Moscow", validators=[DataRequired(), Length(max=64)])
     country = SelectField(_l("Public holidays of"), choices=[("", "—"), ("RU", "RU"), ("UA", "UA")], validators=[Optional()])
     intervals = TextAreaField(_l("Working hours"), default=DEFAULT_HOURS,
@@ -32,7 +33,7 @@ def parse_intervals(text: str) -> dict:
 
 
 class PolicyForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)], id="policy-name")
     calendar_id = SelectField(_l("Calendar"), coerce=int, choices=[])
 
 

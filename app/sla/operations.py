@@ -1,6 +1,6 @@
 """Calendars and SLA policies, and the deadline rules tickets use. They flush, never commit."""
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from flask_babel import gettext as _
@@ -122,9 +122,12 @@ def check_desired_due(policy: SlaPolicy | None, priority: str, created_at: datet
         raise ValidationFailed(_("A due time needs a time zone."), code="invalid_due", field="desired_due_at")
     floor = max(earliest or now, now)
     if desired < floor:
+        # named to the minute, rounded up: the very time it names is accepted when sent back
+        named = floor if floor == floor.replace(second=0, microsecond=0) else \
+            floor.replace(second=0, microsecond=0) + timedelta(minutes=1)
         raise ValidationFailed(_("The desired due date is too early: the earliest realistic one is %(e)s.",
-                                 e=floor.isoformat(timespec="minutes")),
-                               code="unrealistic_due_date", field="desired_due_at", earliest=floor)
+                                 e=named.isoformat(timespec="minutes")),
+                               code="unrealistic_due_date", field="desired_due_at", earliest=named)
     return desired
 
 
