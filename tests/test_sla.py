@@ -171,5 +171,15 @@ def test_sla_page(sla, client, login, db):
     assert client.post("/sla/policies", data={"name": "Офисная", "calendar_id": calendar.id, **fields}).status_code == 302
     page = client.get("/sla/").get_data(as_text=True)
     assert "Офисная" in page and "Стандарт" in page and "09:00–13:00" in page
+    # Russian weekday names, short or full, are read as the same days and shown in Russian
+    ru = client.post("/sla/calendars", data={"name": "Склад", "timezone": "Europe/Moscow",
+                                             "intervals": "Пн: 08:00-17:00\nсуббота: 10:00-14:00"})
+    assert ru.status_code == 302
+    calendar = db.session.scalar(select(BusinessCalendar).where(BusinessCalendar.name == "Склад"))
+    assert calendar.intervals == {"mon": [["08:00", "17:00"]], "sat": [["10:00", "14:00"]]}
+    sla.manager.locale = "ru"
+    db.session.commit()
+    page = client.get("/sla/").get_data(as_text=True)
+    assert "сб: 10:00–14:00" in page and "пн: 09:00-13:00, 14:00-18:00" in page   # the list and the new form
     login(sla.engineer)
     assert client.post("/sla/policies", data={"name": "x"}).status_code == 403

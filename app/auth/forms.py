@@ -5,6 +5,9 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.auth.models import ROLES
 
+ROLE_LABELS = {"admin": _l("administrator"), "manager": _l("manager"), "engineer": _l("engineer"),
+               "client": _l("client contact")}
+
 
 class LoginForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
@@ -20,7 +23,7 @@ class TokenForm(FlaskForm):
 class UserForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[(r, r) for r in ROLES])
+    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
     client_inn = StringField(_l("Company INN (client contacts only)"), validators=[Optional(), Length(max=20)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
     locale = SelectField(_l("Language"), choices=[("ru", "Русский"), ("en", "English")])

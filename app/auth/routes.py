@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.auth import operations
 from app.auth.access import roles_required
-from app.auth.forms import LoginForm, TokenForm, UserForm
+from app.auth.forms import ROLE_LABELS, LoginForm, TokenForm, UserForm
 from app.auth.models import ApiToken, User
 from app.clients.queries import client_by_inn
 from app.core.db_setup import writes
@@ -108,7 +108,7 @@ def users():
                 flash(_("User %(e)s created.", e=user.email), "success")
                 return redirect(url_for("auth.users"))
     items = db.session.scalars(select(User).order_by(User.role, User.name)).all()
-    return render_template("auth/users.html", form=form, users=items), 422 if form.errors else 200
+    return render_template("auth/users.html", form=form, users=items, ROLE_LABELS=ROLE_LABELS), 422 if form.errors else 200
 
 
 @bp.post("/admin/users/<int:user_id>/active")

@@ -10,6 +10,8 @@ INVOICE_STATUS_LABELS = {"draft": _l("draft"), "issued": _l("issued"), "partiall
 PAYMENT_STATUS_LABELS = {"auto": _l("matched automatically"), "manual": _l("matched by a person"),
                          "unmatched": _l("to match"), "ignored": _l("ignored")}
 #: what each of the matcher's rules means, in words (app.billing.matcher)
+INVOICE_SOURCE_LABELS = {"manual": _l("by hand"), "renewal": _l("renewal of a contract"),
+                         "order": _l("ordered on the portal")}
 RULE_LABELS = {
     "number_inn_amount": _l("The invoice number in the purpose, the payer's INN and the exact amount agree."),
     "number_inn_partial": _l("The invoice number and the payer's INN agree; the amount pays part of it."),

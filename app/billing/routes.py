@@ -12,6 +12,7 @@ from app.billing import notices, operations, queries
 from app.billing.documents import pdf_response
 from app.billing.forms import (
     ACTION_LABELS,
+    INVOICE_SOURCE_LABELS,
     INVOICE_STATUS_LABELS,
     PAYMENT_STATUS_LABELS,
     RULE_LABELS,
@@ -40,7 +41,7 @@ PER_PAGE = 50
 @bp.record_once
 def _globals(state):
     state.app.jinja_env.globals.update(INVOICE_STATUS_LABELS=INVOICE_STATUS_LABELS, RULE_LABELS=RULE_LABELS,
-                                       BILLING_ACTION_LABELS=ACTION_LABELS,
+                                       BILLING_ACTION_LABELS=ACTION_LABELS, INVOICE_SOURCE_LABELS=INVOICE_SOURCE_LABELS,
                                        PAYMENT_STATUS_LABELS=PAYMENT_STATUS_LABELS, SUGGESTION_WHY=SUGGESTION_WHY)
     state.app.jinja_env.filters["qty"] = quantity_text
 

@@ -15,6 +15,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.contracts.ledger import MAX_LINE_MINUTES
 
 BILLING_LABELS = {"hourly": _l("hourly (from the hours)"), "paid": _l("paid (money)"), "free": _l("free")}
+CONTRACT_STATUS_LABELS = {"active": _l("active"), "expired": _l("expired"), "terminated": _l("terminated")}
+LOT_SOURCE_LABELS = {"grant": _l("contract's hours"), "purchase": _l("purchased hours"), "adjustment": _l("adjustment"),
+                     "rollover": _l("rolled over")}
+LEDGER_KIND_LABELS = {"grant": _l("grant"), "debit": _l("debit"), "reversal": _l("reversal"),
+                      "adjustment": _l("adjustment"), "expiry": _l("expiry"), "rollover": _l("rollover")}
+#: the kinds the reports know; a kind of one's own shows as written
+SERVICE_KIND_LABELS = {"support": _l("support"), "update": _l("software update"), "development": _l("development"),
+                       "onsite": _l("on-site visit"), "other": _l("other")}
 OVERDRAFT_LABELS = {"convert_to_paid": _l("bill the rest as overage"), "allow_negative": _l("allow a negative balance"),
                     "block": _l("refuse to close")}
 

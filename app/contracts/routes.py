@@ -8,7 +8,18 @@ from sqlalchemy import select
 from app.auth.access import manager_required, staff_required
 from app.clients.models import Client
 from app.contracts import operations, queries
-from app.contracts.forms import OVERDRAFT_LABELS, AdjustmentForm, ContractForm, ServiceForm, WaiveForm
+from app.contracts.forms import (
+    BILLING_LABELS,
+    CONTRACT_STATUS_LABELS,
+    LEDGER_KIND_LABELS,
+    LOT_SOURCE_LABELS,
+    OVERDRAFT_LABELS,
+    SERVICE_KIND_LABELS,
+    AdjustmentForm,
+    ContractForm,
+    ServiceForm,
+    WaiveForm,
+)
 from app.contracts.models import Service, TicketClose
 from app.core.errors import domain_errors
 from app.core.types import utcnow
@@ -17,6 +28,14 @@ from app.extensions import db
 from app.sla.models import SlaPolicy
 
 bp = Blueprint("contracts", __name__, template_folder="templates")
+
+
+@bp.app_context_processor
+def _labels():
+    """The words for the ledger's values, wherever a page shows them."""
+    return {"CONTRACT_STATUS_LABELS": CONTRACT_STATUS_LABELS, "LOT_SOURCE_LABELS": LOT_SOURCE_LABELS,
+            "LEDGER_KIND_LABELS": LEDGER_KIND_LABELS, "SERVICE_KIND_LABELS": SERVICE_KIND_LABELS,
+            "BILLING_KIND_LABELS": BILLING_LABELS}
 
 
 @bp.get("/clients/<int:client_id>/contracts")

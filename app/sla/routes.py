@@ -7,7 +7,7 @@ from app.auth.access import manager_required, staff_required
 from app.core.errors import domain_errors
 from app.extensions import db
 from app.sla import operations
-from app.sla.forms import PRIORITIES, CalendarForm, PolicyForm, parse_intervals
+from app.sla.forms import PRIORITIES, WEEKDAY_LABELS, CalendarForm, PolicyForm, parse_intervals
 from app.sla.models import BusinessCalendar, SlaPolicy
 
 bp = Blueprint("sla", __name__, url_prefix="/sla", template_folder="templates")
@@ -19,7 +19,8 @@ def _render(calendar_form=None, policy_form=None, status=200):
     policy_form.calendar_id.choices = [(c.id, c.name) for c in calendars]
     return render_template("sla/index.html", calendars=calendars, PRIORITIES=PRIORITIES,
                            policies=db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.name)).all(),
-                           calendar_form=calendar_form or CalendarForm(formdata=None), policy_form=policy_form), status
+                           calendar_form=calendar_form or CalendarForm(formdata=None), policy_form=policy_form,
+                           WEEKDAY_LABELS=WEEKDAY_LABELS), status
 
 
 @bp.get("/")

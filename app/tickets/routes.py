@@ -265,7 +265,7 @@ def close(ticket_id: int):
 
 def _line_form(ticket: Ticket, formdata=_FORMDATA) -> LineForm:
     form = LineForm() if formdata is _FORMDATA else LineForm(formdata=None)
-    form.service_id.choices = [(s.id, f"{s.code} · {s.name(str(get_locale()))} ({s.billing})")
+    form.service_id.choices = [(s.id, f"{s.code} · {s.name(str(get_locale()))} ({BILLING_LABELS[s.billing]})")
                                for s in contract_queries.services(active_only=True)]
     form.engineer_id.choices = _staff_choices()[1:]
     if formdata is not _FORMDATA:
