@@ -65,7 +65,9 @@ class Config:
     #: …or below this many minutes, whichever is more
     HOURDESK_LOW_BALANCE_MINUTES = int(os.environ.get("HOURDESK_LOW_BALANCE_MINUTES", "120"))
     #: the address people open Hourdesk at; links in e-mails start with it
-    HOURDESK_BASE_URL = os.environ.get("HOURDESK_BASE_URL", "http://127.0.0.1:5000")
+    #: the address people open Hourdesk at: e-mail links are built from it (no request to ask then).
+    #: Required in production; development and tests default to the local server.
+    HOURDESK_BASE_URL = os.environ.get("HOURDESK_BASE_URL", "")
     #: outgoing mail (empty host: messages wait in the outbox until one is configured)
     HOURDESK_SMTP_HOST = os.environ.get("HOURDESK_SMTP_HOST", "")
     HOURDESK_SMTP_PORT = int(os.environ.get("HOURDESK_SMTP_PORT", "25"))
@@ -111,10 +113,16 @@ class Config:
                 "`export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')`), "
                 "or use HOURDESK_ENV=development for a local trial."
             )
+        if not cls.HOURDESK_BASE_URL.startswith(("http://", "https://")):
+            raise RuntimeError(
+                "HOURDESK_BASE_URL is not set: e-mails link to the address people open Hourdesk at "
+                "(e.g. `export HOURDESK_BASE_URL=https://desk.example.ru`)."
+            )
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    HOURDESK_BASE_URL = os.environ.get("HOURDESK_BASE_URL", "http://127.0.0.1:5000")
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SESSION_COOKIE_SECURE = _bool("HOURDESK_COOKIE_SECURE", False)  # served over plain http locally
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -122,6 +130,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     ENV_NAME = "testing"
+    HOURDESK_BASE_URL = "http://127.0.0.1:5000"
     TESTING = True
     SECRET_KEY = "testing"
     SQLALCHEMY_DATABASE_URI = os.environ.get("HOURDESK_TEST_DATABASE_URL", "sqlite://")

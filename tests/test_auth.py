@@ -83,8 +83,21 @@ def test_production_requires_a_secret_key(monkeypatch):
         create_app(Config)
 
 
+def test_production_requires_the_address_e_mail_links_use(monkeypatch):
+    monkeypatch.setattr(Config, "SECRET_KEY", "s" * 32)
+    monkeypatch.setattr(Config, "HOURDESK_BASE_URL", "")
+    with pytest.raises(RuntimeError, match="HOURDESK_BASE_URL"):
+        create_app(Config)
+    monkeypatch.setattr(Config, "HOURDESK_BASE_URL", "https://desk.example.ru")
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://")
+    with app.app_context():
+        from app.notifications.operations import _link
+        assert _link("portal.index") == "https://desk.example.ru/portal/"
+
+
 def test_production_cookies_are_secure(monkeypatch):
     monkeypatch.setattr(Config, "SECRET_KEY", "s" * 32)
+    monkeypatch.setattr(Config, "HOURDESK_BASE_URL", "https://desk.example.ru")
     app = create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://")
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax" and app.config["REMEMBER_COOKIE_SECURE"]

@@ -9,7 +9,6 @@ Create Date: 2026-11-30 08:00:10.992028
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '6146fe05dc05'
 down_revision = '3fb47776ab0e'
