@@ -184,9 +184,7 @@ def _move_deadline(ticket: Ticket, actor: User, due: datetime | None, reason: st
         breached = db.session.scalar(select(TicketSlaEvent.id).where(TicketSlaEvent.ticket_id == ticket.id,
                                                                      TicketSlaEvent.kind == "resolution_breach"))
         if breached is None:
-            db.session.add(TicketSlaEvent(ticket_id=ticket.id, kind="resolution_breach", due_at=old, fired_at=now))
-            publish("sla.breached", {"ticket_id": ticket.id, "kind": "resolution_breach", "due_at": old.isoformat(),
-                                     "subject": ticket.subject, "client_id": ticket.client_id}, ["staff"])
+            fire_sla_event(ticket, "resolution_breach", old, now)
     ticket.resolution_due_at = due
     return [_record(ticket, actor, "resolution_due_at", _fmt(old), _fmt(due), reason)]
 
@@ -258,6 +256,17 @@ def _move(ticket: Ticket, actor: User | None, target: str, reason: str | None, n
     ticket.status = target
     written.insert(0, _record(ticket, actor, "status", current, target, reason))
     return written
+
+
+def fire_sla_event(ticket: Ticket, kind: str, due_at: datetime, now: datetime) -> TicketSlaEvent:
+    """Record that an SLA threshold was reached (at `due_at`, noticed `now`) and tell the staff; the
+    ticket's unique (ticket, kind) key makes each fire once. The monitor and a moved deadline use it."""
+    event = TicketSlaEvent(ticket_id=ticket.id, kind=kind, due_at=due_at, fired_at=now)
+    db.session.add(event)
+    publish("sla.breached" if kind.endswith("breach") else "sla.warning",
+            {"ticket_id": ticket.id, "kind": kind, "due_at": due_at.isoformat(), "subject": ticket.subject,
+             "client_id": ticket.client_id}, ["staff"])
+    return event
 
 
 SLA_ACTIVE_STATUSES = ("open", "in_progress")   # waiting: the clock is stopped; resolved and after: done

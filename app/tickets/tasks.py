@@ -7,7 +7,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import Conflict
-from app.core.events import publish
 from app.core.types import utcnow
 from app.core.uow import job_transaction
 from app.extensions import db
@@ -31,12 +30,7 @@ def check_sla(now: datetime) -> list[TicketSlaEvent]:
             for kind, at in operations.sla_points(ticket):
                 if at > now:
                     break
-                event = TicketSlaEvent(ticket_id=ticket.id, kind=kind, due_at=at, fired_at=now)
-                db.session.add(event)
-                fired.append(event)
-                publish("sla.breached" if kind.endswith("breach") else "sla.warning",
-                        {"ticket_id": ticket.id, "kind": kind, "due_at": at.isoformat(),
-                         "subject": ticket.subject, "client_id": ticket.client_id}, ["staff"])
+                fired.append(operations.fire_sla_event(ticket, kind, at, now))
             db.session.flush()
             operations.schedule_sla(ticket)
         try:
