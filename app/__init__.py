@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
 
     # API routes live in each capability package and attach to the one API blueprint.
     from app.api import openapi as _openapi  # noqa: F401  (GET /api/v1/openapi.json)
+    from app.audit.routes import bp as audit_bp
     from app.auth import api as _auth_api  # noqa: F401
     from app.auth.routes import bp as auth_bp
     from app.billing import api as _billing_api  # noqa: F401
@@ -95,7 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.tickets import api as _tickets_api  # noqa: F401
     from app.tickets.routes import bp as tickets_bp
 
-    for bp in (auth_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, notifications_bp, notices_bp,
+    for bp in (auth_bp, audit_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, notifications_bp, notices_bp,
                reports_bp, billing_bp, api_bp):
         app.register_blueprint(bp)
 

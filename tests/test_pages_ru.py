@@ -39,11 +39,14 @@ SKIP = ("/static/", "/api/", "/logout", "/lang/", "export.", ".pdf", "/files/", 
 class _Page(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.text, self.ids, self._skip = [], [], 0
+        self.text, self.ids, self._skip, self._quoted = [], [], 0, []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag in ("script", "style"):
+            self._skip += 1
+        if attrs.get("translate") == "no":   # quoted content (an e-mail as sent), not the interface
+            self._quoted.append(tag)
             self._skip += 1
         if attrs.get("id"):
             self.ids.append(attrs["id"])
@@ -53,6 +56,9 @@ class _Page(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+        if self._quoted and tag == self._quoted[-1]:
+            self._quoted.pop()
             self._skip -= 1
 
     def handle_data(self, data):

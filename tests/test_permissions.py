@@ -14,6 +14,7 @@ from app.billing.operations import LineInput, create_act, create_invoice, import
 from app.contracts.models import TicketClose
 from app.contracts.operations import create_contract, save_service
 from app.notifications.models import MailMessage, StaffNotice
+from app.sla.operations import create_calendar, create_policy
 from app.tickets.operations import add_attachments, add_line, set_status
 from tests.billing_files import BILLING_PROFILE, Doc, one_c
 
@@ -44,6 +45,23 @@ TABLE = {
     ("GET", "/admin/users"): row(302, 403, 403, 403, 200),
     ("POST", "/admin/users"): row(302, 403, 403, 403, 422),
     ("POST", "/admin/users/<int:user_id>/active"): row(302, 403, 403, 403, 302),
+    ("GET", "/admin/users/<int:user_id>"): row(302, 403, 403, 403, 200),
+    # an empty POST leaves the user's own values in the form (WTForms), so it saves unchanged
+    ("POST", "/admin/users/<int:user_id>"): row(302, 403, 403, 403, 302),
+    ("POST", "/admin/users/<int:user_id>/password-link"): row(302, 403, 403, 403, 200),   # the link, shown once
+    ("POST", "/admin/users/<int:user_id>/tokens/<int:token_id>/revoke"): row(302, 403, 403, 403, 302),
+    ("GET", "/password/<token>"): row(410, 410, 410),          # an unknown link: expired or used
+    ("POST", "/password/<token>"): row(410, 410, 410),
+    ("GET", "/admin/audit/"): MANAGER_PAGE,
+    ("GET", "/admin/mail/<int:message_id>"): row(302, 403, 403, 403, 200),
+    ("POST", "/tickets/new/register-client"): row(302, 403, 302),
+    ("GET", "/contracts/<int:contract_id>"): STAFF_PAGE,
+    ("POST", "/contracts/<int:contract_id>/terms"): MANAGER_FORM_EMPTY,
+    ("POST", "/contracts/<int:contract_id>/terminate"): MANAGER_FORM_EMPTY,
+    ("GET", "/sla/calendars/<int:calendar_id>"): MANAGER_PAGE,
+    ("POST", "/sla/calendars/<int:calendar_id>"): MANAGER_FORM_EMPTY,
+    ("GET", "/sla/policies/<int:policy_id>"): MANAGER_PAGE,
+    ("POST", "/sla/policies/<int:policy_id>"): MANAGER_FORM_EMPTY,
     ("GET", "/clients/"): STAFF_PAGE,
     ("GET", "/clients/new"): STAFF_PAGE,
     ("POST", "/clients/new"): STAFF_FORM_EMPTY,
@@ -214,6 +232,11 @@ def test_route_access(client, db, make, login, method, rule, role):
             one_c([Doc("700.00", "Возврат займа", payer_inn="7736207543")]), "s.txt", None).payment_ids[0])
         act = create_act(company, date.today(), None)
         send_act(act, None)
+    calendar = policy = None
+    if rule.startswith("/sla/"):
+        calendar = create_calendar(name="Офис", timezone="Europe/Moscow", always_open=True)
+        policy = create_policy(name="Стандарт", calendar=calendar, targets={
+            p: {"response_minutes": 60, "resolution_minutes": 480} for p in ("low", "normal", "high", "critical")})
     failed_mail = MailMessage(recipient="x@example.com", subject="s", body="b", status="failed", attempts=20)
     db.session.add(failed_mail)
     notice = StaffNotice(user_id=other.id, kind="assigned", ticket_id=ticket.id)
@@ -232,7 +255,9 @@ def test_route_access(client, db, make, login, method, rule, role):
             .replace("<int:contract_id>", str(contract.id)).replace("<int:close_id>", str(close_id))
             .replace("<int:attachment_id>", str(attachment_id)).replace("<int:message_id>", str(failed_mail.id))
             .replace("<int:notice_id>", str(notice.id))
-            .replace("<name>", "clients").replace("<fmt>", "csv"))
+            .replace("<name>", "clients").replace("<fmt>", "csv").replace("<token>", "no-such-link"))
+    if calendar is not None:
+        path = path.replace("<int:calendar_id>", str(calendar.id)).replace("<int:policy_id>", str(policy.id))
     if invoice is not None:
         path = (path.replace("<int:invoice_id>", str(invoice.id)).replace("<int:payment_id>", str(payment.id))
                 .replace("<int:act_id>", str(act.id)).replace("<any(issue, cancel, grant):action>", "cancel")

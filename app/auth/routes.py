@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from app.audit.queries import history
 from app.auth import operations
 from app.auth.access import roles_required
-from app.auth.forms import ROLE_LABELS, LoginForm, TokenForm, UserForm
+from app.auth.forms import ROLE_LABELS, LoginForm, ResetPasswordForm, TokenForm, UserEditForm, UserForm
 from app.auth.models import ApiToken, User
 from app.clients.queries import client_by_inn
 from app.core.db_setup import writes
@@ -86,7 +87,7 @@ def tokens():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    operations.revoke_token(load_or_404(ApiToken, token_id, user_id=current_user.id))
+    operations.revoke_token(load_or_404(ApiToken, token_id, user_id=current_user.id), actor=current_user)
     flash(_("The token is revoked."), "success")
     return redirect(url_for("auth.tokens"))
 
@@ -104,7 +105,8 @@ def users():
         if not form.errors:
             with domain_errors(form, default="email"):
                 user = operations.create_user(form.email.data, role=form.role.data, password=form.password.data,
-                                              name=form.name.data, client=client, locale=form.locale.data)
+                                              name=form.name.data, client=client, locale=form.locale.data,
+                                              actor=current_user)
                 flash(_("User %(e)s created.", e=user.email), "success")
                 return redirect(url_for("auth.users"))
     items = db.session.scalars(select(User).order_by(User.role, User.name)).all()
@@ -118,3 +120,71 @@ def toggle_active(user_id: int):
     with domain_errors():
         operations.set_active(user, not user.active, actor=current_user)
     return redirect(url_for("auth.users"))
+
+
+def _render_user(user: User, form: UserEditForm, *, new_link: str | None = None, status: int = 200):
+    tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())).all()
+    return render_template("auth/user_edit.html", user=user, form=form, tokens=tokens, new_link=new_link,
+                           changes=history("user", user.id), ROLE_LABELS=ROLE_LABELS), status
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_user(user_id: int):
+    user = load_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    if request.method == "GET":
+        form.client_inn.data = user.client.inn if user.client else ""
+    if form.validate_on_submit():
+        client = None
+        if form.client_inn.data:
+            client = client_by_inn(form.client_inn.data)
+            if client is None:
+                form.client_inn.errors.append(_("No client with this INN."))
+        if not form.errors:
+            with domain_errors(form, default="email", fields={"client": "client_inn"}):
+                changed = operations.update_user(user, email=form.email.data, name=form.name.data, role=form.role.data,
+                                                 client=client, locale=form.locale.data, active=form.active.data,
+                                                 actor=current_user)
+                flash(_("Saved: %(n)d changes.", n=changed) if changed else _("Nothing has changed."), "success")
+                return redirect(url_for("auth.edit_user", user_id=user.id))
+    return _render_user(user, form, status=422 if form.errors else 200)
+
+
+@bp.post("/admin/users/<int:user_id>/password-link")
+@roles_required("admin")
+def password_link(user_id: int):
+    user = load_or_404(User, user_id)
+    with domain_errors() as outcome:
+        raw = operations.issue_password_reset(user, actor=current_user)
+    if outcome.error:
+        return redirect(url_for("auth.edit_user", user_id=user.id))
+    flash(_("A one-time link has been e-mailed to %(e)s. You may also pass it on yourself.", e=user.email), "success")
+    # the same address the e-mail carries: the one the office serves Hourdesk at
+    link = current_app.config["HOURDESK_BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=raw)
+    return _render_user(user, UserEditForm(obj=user, formdata=None), new_link=link)
+
+
+@bp.post("/admin/users/<int:user_id>/tokens/<int:token_id>/revoke")
+@roles_required("admin")
+def revoke_user_token(user_id: int, token_id: int):
+    operations.revoke_token(load_or_404(ApiToken, token_id, user_id=user_id), actor=current_user)
+    flash(_("The token is revoked."), "success")
+    return redirect(url_for("auth.edit_user", user_id=user_id))
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["HOURDESK_LOGIN_RATE_LIMIT"], methods=["POST"])
+def reset_password(token: str):
+    if operations.reset_link_user(token) is None:
+        return render_template("auth/reset_password.html", form=None), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        with domain_errors(form, default="password"):
+            operations.reset_password(token, form.password.data)
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash(_("Your password is set. Log in with it."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200

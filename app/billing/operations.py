@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import and_, func, insert, or_, select, text
 from sqlalchemy.orm import selectinload
 from stdnum.ru import inn as ru_inn
 
@@ -787,7 +787,8 @@ def check_consistency(invoice: Invoice) -> None:
 def renewal_invoice(contract: Contract, actor=None, *, today: date) -> Invoice | None:
     """Issue the invoice for a contract's next period (months × hours per month × the hour price),
     once per period: None when one is already there (or the contract has no price)."""
-    if contract.hour_price is None or contract.hour_price <= 0:
+    price = contract.renewal_hour_price
+    if price is None or price <= 0 or contract.terminated_on is not None:
         return None
     period_start = contract.ends_on + timedelta(days=1)
     live = db.session.scalar(select(Invoice.id).where(Invoice.renews_contract_id == contract.id,
@@ -796,13 +797,13 @@ def renewal_invoice(contract: Contract, actor=None, *, today: date) -> Invoice |
     if live is not None:
         return None
     client = db.session.get(Client, contract.client_id)
-    hours = contract.hours_per_month * contract.months
+    hours = Decimal(contract.renewal_minutes_per_month) / 60 * contract.months
     period_end = period_start + (contract.ends_on - contract.starts_on)
     with force_locale(DOCUMENT_LOCALE):
         name = _("Support hours under contract %(n)s, %(from)s – %(to)s", n=contract.number,
                  **{"from": period_start.strftime("%d.%m.%Y"), "to": period_end.strftime("%d.%m.%Y")})
         unit = _("h")
-    invoice = create_invoice(client, actor, lines=[LineInput(name, hours, contract.hour_price, unit)],
+    invoice = create_invoice(client, actor, lines=[LineInput(name, hours, price, unit)],
                              renews=contract, period_starts_on=period_start, source="renewal", issue=True, today=today)
     return invoice
 
@@ -824,7 +825,9 @@ def run_billing(at: datetime) -> RunReport:
         return report
     today = at.astimezone(ZoneInfo(current_app.config["HOURDESK_OFFICE_TIMEZONE"])).date()
     horizon = today + timedelta(days=settings.renewal_lead_days)
-    due = db.session.scalars(select(Contract).where(Contract.status == "active", Contract.hour_price.is_not(None),
+    due = db.session.scalars(select(Contract).where(Contract.status == "active", Contract.terminated_on.is_(None),
+                                                    or_(Contract.hour_price.is_not(None),
+                                                        Contract.next_hour_price.is_not(None)),
                                                     Contract.ends_on >= today, Contract.ends_on <= horizon)
                              .order_by(Contract.ends_on, Contract.id)).all()
     for contract in due:
@@ -854,6 +857,12 @@ def _month_bounds(month: date, tz: str) -> tuple[datetime, datetime]:
     return datetime.combine(first, time(), zone), datetime.combine(following, time(), zone)
 
 
+def _ran_in_month(first: date):
+    """A contract counts in a month's act unless it was terminated before the month began (a
+    contract whose grant was taken back was never in force)."""
+    return or_(Contract.status != "terminated", and_(Contract.terminated_on.is_not(None), Contract.terminated_on >= first))
+
+
 def act_lines(client: Client, month: date) -> list[tuple[str, str, Decimal, str, Decimal]]:
     with force_locale(DOCUMENT_LOCALE):
         return _act_lines(client, month)
@@ -868,7 +877,7 @@ def _act_lines(client: Client, month: date) -> list[tuple[str, str, Decimal, str
     lines = []
     contracts = db.session.scalars(select(Contract).where(Contract.client_id == client.id,
                                                           Contract.starts_on <= last, Contract.ends_on >= first,
-                                                          Contract.status != "terminated")
+                                                          _ran_in_month(first))
                                    .order_by(Contract.starts_on)).all()
     for contract in contracts:
         if contract.hour_price:
@@ -934,7 +943,7 @@ def create_month_acts(any_day_of_month: date) -> list:
     has_act = select(Act.client_id).where(Act.month == first)
     candidates = set(db.session.scalars(select(Contract.client_id).where(
         Contract.starts_on <= last, Contract.ends_on >= first, Contract.hour_price.is_not(None),
-        Contract.status != "terminated", Contract.client_id.not_in(has_act))))
+        _ran_in_month(first), Contract.client_id.not_in(has_act))))
     candidates |= set(db.session.scalars(select(SpecLine.client_id).where(
         SpecLine.billing == "paid", SpecLine.performed_on >= first, SpecLine.performed_on <= last,
         SpecLine.client_id.not_in(has_act)).distinct()))

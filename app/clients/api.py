@@ -50,7 +50,7 @@ def list_clients():
            response=ClientDetailOut, roles=STAFF_ROLES, errors=(409,))
 def create_client():
     data = ClientIn().load(json_body())
-    client = operations.create_client(**data)
+    client = operations.create_client(actor=current_api_user(), **data)
     return client_detail_json(client), 201
 
 

@@ -4,6 +4,7 @@ from zoneinfo import available_timezones
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.audit.operations import record_action, record_changes, snapshot
 from app.auth.models import MANAGER_ROLES, User
 from app.clients.inn import validate_inn
 from app.clients.models import Client
@@ -12,6 +13,9 @@ from app.core.text import fold
 from app.extensions import db
 
 NAME_MAX = 255
+#: the fields whose changes the audit trail records
+CLIENT_FIELDS = ("name", "inn", "country", "timezone", "email", "phone", "notes", "account_manager_id", "active",
+                 "low_balance_unit", "low_balance_value")
 
 
 #: legal forms that start most company names; engineers type the name that follows them
@@ -83,8 +87,8 @@ def _clean_low_balance(unit: str | None, value) -> tuple[str | None, int | None]
 
 def create_client(*, name: str, inn: str, country: str | None = None, timezone: str | None = None,
                   email: str | None = None, phone: str | None = None, notes: str | None = None,
-                  account_manager=None, low_balance_unit: str | None = None, low_balance_value: int | None = None
-                  ) -> Client:
+                  account_manager=None, low_balance_unit: str | None = None, low_balance_value: int | None = None,
+                  actor=None) -> Client:
     """Register a company; the tax id is validated and must be unique. Every client has an
     account manager: the one given, else the office's first active manager."""
     low_balance_unit, low_balance_value = _clean_low_balance(low_balance_unit, low_balance_value)
@@ -100,6 +104,8 @@ def create_client(*, name: str, inn: str, country: str | None = None, timezone: 
                     low_balance_value=low_balance_value)
     db.session.add(client)
     db.session.flush()
+    if actor is not None:
+        record_action("client", client.id, "created", actor=actor, detail=f"{client.name}, {client.inn}")
     return client
 
 
@@ -119,8 +125,9 @@ def _check_account_manager(user: User) -> User:
 def update_client(client: Client, *, name: str, inn: str, country: str | None = None,
                   timezone: str | None = None, email: str | None = None, phone: str | None = None,
                   notes: str | None = None, account_manager=None, active: bool = True,
-                  low_balance_unit: str | None = None, low_balance_value: int | None = None) -> Client:
-    """Edit a company; the same checks as on creation."""
+                  low_balance_unit: str | None = None, low_balance_value: int | None = None, actor=None) -> Client:
+    """Edit a company; the same checks as on creation. Each changed field is audited."""
+    before = snapshot(client, CLIENT_FIELDS)
     client.low_balance_unit, client.low_balance_value = _clean_low_balance(low_balance_unit, low_balance_value)
     name = _clean_name(name)
     inn, country = validate_inn(inn, country)
@@ -135,4 +142,5 @@ def update_client(client: Client, *, name: str, inn: str, country: str | None = 
     client.account_manager = _check_account_manager(account_manager)
     client.active = active
     db.session.flush()
+    record_changes("client", client.id, before, snapshot(client, CLIENT_FIELDS), actor=actor)
     return client

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.audit.queries import history
 from app.auth import operations as user_operations
 from app.auth.access import staff_required
 from app.auth.models import MANAGER_ROLES, User
@@ -36,8 +37,8 @@ def _save(form: ClientForm, client: Client | None) -> Client | None:
                   account_manager=db.session.get(User, form.account_manager_id.data) if form.account_manager_id.data else None)
     with domain_errors(form, default="name"):
         if client is None:
-            return operations.create_client(**values)
-        operations.update_client(client, active=form.active.data, **values)
+            return operations.create_client(actor=current_user, **values)
+        operations.update_client(client, active=form.active.data, actor=current_user, **values)
         return client
     return None
 
@@ -55,15 +56,21 @@ def index():
 def create():
     form = ClientForm()
     form.account_manager_id.choices = _manager_choices()
+    back_to_ticket = request.args.get("back") == "ticket"
     if request.method == "GET":   # whoever registers the client answers for it, if a manager
         default = current_user if current_user.is_manager else operations.default_account_manager()
         form.account_manager_id.data = default.id if default else None
+        form.inn.data = request.args.get("inn", "")[:20] or None
+        form.name.data = request.args.get("name", "")[:200] or None
     if form.validate_on_submit():
         client = _save(form, None)
         if client:
             flash(_("Client %(n)s registered.", n=client.name), "success")
+            if back_to_ticket:   # the half-filled ticket form this registration interrupted
+                return redirect(url_for("tickets.create", client_id=client.id, draft=1))
             return redirect(url_for("clients.detail", client_id=client.id))
-    return render_template("clients/form.html", form=form, client=None), 422 if form.errors else 200
+    return (render_template("clients/form.html", form=form, client=None, back_to_ticket=back_to_ticket),
+            422 if form.errors else 200)
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
@@ -78,7 +85,8 @@ def edit(client_id: int):
         if _save(form, client):
             flash(_("Saved."), "success")
             return redirect(url_for("clients.detail", client_id=client.id))
-    return render_template("clients/form.html", form=form, client=client), 422 if form.errors else 200
+    return (render_template("clients/form.html", form=form, client=client, changes=history("client", client.id)),
+            422 if form.errors else 200)
 
 
 @bp.get("/<int:client_id>")
@@ -102,7 +110,8 @@ def add_contact(client_id: int):
     if form.validate_on_submit():
         with domain_errors(form, default="email"):
             user_operations.create_user(form.email.data, role="client", password=form.password.data,
-                                        name=form.name.data, client=client, locale=form.locale.data)
+                                        name=form.name.data, client=client, locale=form.locale.data,
+                                        actor=current_user)
             flash(_("Contact added."), "success")
             return redirect(url_for("clients.detail", client_id=client.id))
     return _render_detail(client, form), 422

@@ -41,6 +41,25 @@ class ContractForm(FlaskForm):
     sla_policy_id = SelectField(_l("SLA policy"), coerce=int, choices=[], default=0, validate_choice=False)
 
 
+class ContractTermsForm(FlaskForm):
+    hours_per_month = DecimalField(_l("Hours per month"), places=2, validators=[InputRequired(), NumberRange(min=0.01)],
+                                   description=_l("From the next period: this period's grant stays as signed."))
+    hour_price = DecimalField(_l("Price of a prepaid hour"), places=2, validators=[Optional(), NumberRange(min=0)],
+                              description=_l("From the next period (the renewal invoice)."))
+    billing_increment_minutes = IntegerField(_l("Billing increment, minutes"),
+                                             validators=[InputRequired(), NumberRange(min=1, max=240)])
+    overdraft = SelectField(_l("When the hours run out"), choices=list(OVERDRAFT_LABELS.items()))
+    overage_rate = DecimalField(_l("Overage rate per hour"), places=2, validators=[InputRequired(), NumberRange(min=0)])
+    rollover = BooleanField(_l("Unused hours roll over to the next contract"))
+    sla_policy_id = SelectField(_l("SLA policy"), coerce=int, choices=[], default=0, validate_choice=False)
+    reason = StringField(_l("Why (kept in the history)"), validators=[Optional(), Length(max=2000)])
+
+
+class TerminateForm(FlaskForm):
+    terminated_on = DateField(_l("Last day covered"), validators=[DataRequired()])
+    reason = StringField(_l("Why the contract ends early"), validators=[DataRequired(), Length(max=2000)])
+
+
 class ServiceForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name_ru = StringField(_l("Name (Russian)"), validators=[DataRequired(), Length(max=200)])

@@ -80,8 +80,21 @@ class Contract(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="active", server_default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: amended terms for the next period (the renewal): this period's grant and acts stay as signed
+    next_minutes_per_month: Mapped[int | None]
+    next_hour_price: Mapped[Decimal | None] = mapped_column(MONEY)
+    #: the last day the contract covers when it was terminated early (its grant expires after it)
+    terminated_on: Mapped[date | None] = mapped_column(Date)
 
     client: Mapped[Client] = relationship()
+
+    @property
+    def renewal_minutes_per_month(self) -> int:
+        return self.next_minutes_per_month or self.minutes_per_month
+
+    @property
+    def renewal_hour_price(self) -> Decimal | None:
+        return self.next_hour_price if self.next_hour_price is not None else self.hour_price
     lots: Mapped[list[HourLot]] = relationship(back_populates="contract", order_by="HourLot.id")
 
     @property

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
+from app.audit.operations import record_action, record_changes, snapshot
 from app.clients.models import Client
 from app.contracts import ledger
 from app.contracts.models import ClientBalance, Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
@@ -133,9 +134,13 @@ def _clean_money(value, field: str, *, allow_none: bool = False) -> Decimal | No
     return amount.quantize(Decimal("0.01"))
 
 
+SERVICE_FIELDS = ("code", "name_ru", "name_en", "billing", "rate", "kind", "active")
+
+
 def save_service(service: Service | None, *, code: str, name_ru: str, name_en: str | None = None, billing: str,
-                 rate=None, kind: str = "support", active: bool = True) -> Service:
-    """Create (service None) or edit a catalogue service."""
+                 rate=None, kind: str = "support", active: bool = True, actor=None) -> Service:
+    """Create (service None) or edit a catalogue service, audited. Lines already recorded keep
+    the billing they were recorded with."""
     code = (code or "").strip()
     if not code or len(code) > 40:
         raise ValidationFailed(_("Enter a code of up to 40 characters."), code="invalid_code", field="code")
@@ -154,12 +159,18 @@ def save_service(service: Service | None, *, code: str, name_ru: str, name_en: s
     other = db.session.scalar(select(Service.id).where(Service.code == code))
     if other and (service is None or other != service.id):
         raise Conflict(_("A service with the code %(c)s already exists.", c=code), code="duplicate_code", field="code")
-    if service is None:
+    created = service is None
+    if created:
         service = Service()
         db.session.add(service)
+    before = snapshot(service, SERVICE_FIELDS)
     service.code, service.name_ru, service.name_en, service.billing = code, name_ru, name_en, billing
     service.rate, service.kind, service.active = rate, kind, active
     db.session.flush()
+    if created:
+        record_action("service", service.id, "created", actor=actor, detail=f"{code}: {name_ru}")
+    else:
+        record_changes("service", service.id, before, snapshot(service, SERVICE_FIELDS), actor=actor)
     return service
 
 
@@ -221,6 +232,8 @@ def create_contract(client: Client, *, number: str, starts_on: date, months: int
     db.session.add(lot)
     db.session.flush()
     _write_entry("grant", client.id, granted, lot=lot, author=actor, reason=_("Contract %(n)s", n=number))
+    if actor is not None:
+        record_action("contract", contract.id, "created", actor=actor, detail=number)
     return contract
 
 
@@ -282,12 +295,87 @@ def grant_purchases(purchases: list[Purchase], *, actor=None, now: datetime | No
 def renew_contract(contract: Contract, *, number: str, actor=None) -> Contract:
     """The contract's next period as a contract of its own, on the same terms, starting the day
     after it ends; its hours are granted at once (rule 1)."""
+    if contract.terminated_on is not None:
+        raise Conflict(_("Contract %(n)s is terminated: it is not renewed.", n=contract.number),
+                       code="contract_terminated")
     successor = create_contract(
         contract.client, number=number, starts_on=contract.ends_on + timedelta(days=1), months=contract.months,
-        hours_per_month=contract.hours_per_month, billing_increment_minutes=contract.billing_increment_minutes,
+        hours_per_month=Decimal(contract.renewal_minutes_per_month) / 60,
+        billing_increment_minutes=contract.billing_increment_minutes,
         overdraft=contract.overdraft, overage_rate=contract.overage_rate, rollover=contract.rollover,
-        sla_policy_id=contract.sla_policy_id, hour_price=contract.hour_price, actor=actor)
+        sla_policy_id=contract.sla_policy_id, hour_price=contract.renewal_hour_price, actor=actor)
     return successor
+
+
+#: terms a manager may amend; the first two apply from the next period, the rest from now on
+CONTRACT_TERMS = ("next_minutes_per_month", "next_hour_price", "overdraft", "overage_rate",
+                  "billing_increment_minutes", "rollover", "sla_policy_id")
+
+
+def _clean_hours(hours_per_month, field: str) -> int:
+    try:
+        per_month = Decimal(str(hours_per_month)) * 60
+    except (InvalidOperation, ValueError):
+        per_month = Decimal(-1)
+    if not per_month.is_finite() or per_month <= 0 or per_month != per_month.to_integral_value() or per_month > 744 * 60:
+        raise ValidationFailed(_("Hours per month must be positive and a whole number of minutes."),
+                               code="invalid_hours", field=field)
+    return int(per_month)
+
+
+def amend_contract(contract: Contract, *, hours_per_month, hour_price, overdraft: str, overage_rate,
+                   billing_increment_minutes: int, rollover: bool, sla_policy_id: int | None, actor,
+                   reason: str | None = None) -> int:
+    """Change a contract's terms without rewriting its history: the hours per month and the hour
+    price apply from the next period (the renewal grants and bills them; this period's grant and
+    acts stay as signed); the overdraft policy, overage rate, billing increment, rollover and SLA
+    policy apply to what happens from now on (closes already made keep their own figures). One
+    audit row per changed term; returns how many changed."""
+    if contract.status != "active" or contract.terminated_on is not None:
+        raise Conflict(_("Only an active contract can be amended."), code="contract_not_active")
+    minutes = _clean_hours(hours_per_month, "hours_per_month")
+    price = _clean_money(hour_price, "hour_price", allow_none=True)
+    if isinstance(billing_increment_minutes, bool) or not isinstance(billing_increment_minutes, int) \
+            or not 1 <= billing_increment_minutes <= 240:
+        raise ValidationFailed(_("The billing increment must be 1 to 240 minutes."), code="invalid_increment",
+                               field="billing_increment_minutes")
+    if overdraft not in ledger.OVERDRAFT_POLICIES:
+        raise ValidationFailed(_("Unknown overdraft policy."), code="invalid_overdraft", field="overdraft")
+    rate = _clean_money(overage_rate, "overage_rate")
+    if sla_policy_id is not None and db.session.get(SlaPolicy, sla_policy_id) is None:
+        raise ValidationFailed(_("No such SLA policy."), code="unknown_sla_policy", field="sla_policy_id")
+    before = snapshot(contract, CONTRACT_TERMS)
+    contract.next_minutes_per_month = minutes if minutes != contract.minutes_per_month else None
+    contract.next_hour_price = price if price != contract.hour_price else None
+    contract.overdraft, contract.overage_rate = overdraft, rate
+    contract.billing_increment_minutes, contract.rollover = billing_increment_minutes, bool(rollover)
+    contract.sla_policy_id = sla_policy_id
+    db.session.flush()
+    return record_changes("contract", contract.id, before, snapshot(contract, CONTRACT_TERMS), actor=actor,
+                          reason=(reason or "").strip() or None)
+
+
+def terminate_contract(contract: Contract, *, last_day: date, reason: str, actor, today: date | None = None) -> None:
+    """End a contract early: it covers up to and including `last_day` (today or later: closes
+    already debited stay as they are), then its grant's unused minutes expire by the daily job and
+    it is not renewed. Hour packs bought separately stay the client's. Needs a reason; audited."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the contract is terminated."), code="reason_required", field="reason")
+    if contract.status != "active" or contract.terminated_on is not None:
+        raise Conflict(_("Only an active contract can be terminated."), code="contract_not_active")
+    today = today or office_today()
+    if not isinstance(last_day, date) or last_day < today or last_day > contract.ends_on:
+        raise ValidationFailed(_("The last day must be between today and the contract's end (%(d)s).",
+                                 d=contract.ends_on.isoformat()), code="invalid_date", field="terminated_on")
+    lock_client(contract.client_id)
+    ends_at = _start_of_day(last_day + timedelta(days=1), contract.client.timezone)
+    for lot in contract.lots:
+        if lot.source == "grant" and lot.expires_at > ends_at:
+            lot.expires_at = ends_at
+    contract.terminated_on = last_day
+    db.session.flush()
+    record_action("contract", contract.id, "terminated", actor=actor, detail=last_day.isoformat(), reason=reason)
 
 
 def revoke_grant(lot: HourLot, *, actor, reason: str, now: datetime | None = None) -> LedgerEntry:
@@ -558,7 +646,7 @@ def expire_lots(now: datetime) -> list[LedgerEntry]:
             written.append(_write_entry("rollover", client_id, item.minutes, lot=target, reason=note, at=now))
     for contract in db.session.scalars(select(Contract).where(Contract.status == "active")):
         if all(lot.expires_at <= now for lot in contract.lots if lot.source == "grant") and contract.lots:
-            contract.status = "expired"
+            contract.status = "terminated" if contract.terminated_on is not None else "expired"
     db.session.flush()
     return written
 

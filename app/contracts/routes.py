@@ -1,10 +1,14 @@
 """Staff pages for contracts, the service catalogue and a client's ledger. Engineers may look;
 only managers and admins change anything (manual control stays with them)."""
+from decimal import Decimal
+
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.audit.queries import history
 from app.auth.access import manager_required, staff_required
 from app.clients.models import Client
 from app.contracts import operations, queries
@@ -17,10 +21,12 @@ from app.contracts.forms import (
     SERVICE_KIND_LABELS,
     AdjustmentForm,
     ContractForm,
+    ContractTermsForm,
     ServiceForm,
+    TerminateForm,
     WaiveForm,
 )
-from app.contracts.models import Service, TicketClose
+from app.contracts.models import Contract, Service, TicketClose
 from app.core.errors import domain_errors
 from app.core.types import utcnow
 from app.core.web import load_or_404
@@ -74,6 +80,58 @@ def create_contract(client_id: int):
                     h=contract.granted_minutes // 60), "success")
             return redirect(url_for("contracts.contracts", client_id=client.id))
     return _render_contracts(client, form, 422)
+
+
+def _render_contract(contract: Contract, terms_form=None, terminate_form=None, status: int = 200):
+    if terms_form is None:
+        terms_form = ContractTermsForm(
+            formdata=None, hours_per_month=Decimal(contract.renewal_minutes_per_month) / 60,
+            hour_price=contract.renewal_hour_price, billing_increment_minutes=contract.billing_increment_minutes,
+            overdraft=contract.overdraft, overage_rate=contract.overage_rate, rollover=contract.rollover,
+            sla_policy_id=contract.sla_policy_id or 0)
+    terms_form.sla_policy_id.choices = _policy_choices()
+    return render_template("contracts/contract.html", contract=contract, client=contract.client,
+                           terms_form=terms_form, terminate_form=terminate_form or TerminateForm(formdata=None),
+                           changes=history("contract", contract.id), OVERDRAFT_LABELS=OVERDRAFT_LABELS), status
+
+
+@bp.get("/contracts/<int:contract_id>")
+@staff_required
+def contract(contract_id: int):
+    return _render_contract(load_or_404(Contract, contract_id))
+
+
+@bp.post("/contracts/<int:contract_id>/terms")
+@manager_required
+def amend(contract_id: int):
+    contract = load_or_404(Contract, contract_id)
+    form = ContractTermsForm()
+    form.sla_policy_id.choices = _policy_choices()
+    if form.validate_on_submit():
+        with domain_errors(form, default="hours_per_month"):
+            changed = operations.amend_contract(
+                contract, hours_per_month=form.hours_per_month.data, hour_price=form.hour_price.data,
+                overdraft=form.overdraft.data, overage_rate=form.overage_rate.data,
+                billing_increment_minutes=form.billing_increment_minutes.data, rollover=form.rollover.data,
+                sla_policy_id=form.sla_policy_id.data or None, actor=current_user, reason=form.reason.data)
+            flash(_("Saved: %(n)d changes.", n=changed) if changed else _("Nothing has changed."), "success")
+            return redirect(url_for("contracts.contract", contract_id=contract.id))
+    return _render_contract(contract, terms_form=form, status=422)
+
+
+@bp.post("/contracts/<int:contract_id>/terminate")
+@manager_required
+def terminate(contract_id: int):
+    contract = load_or_404(Contract, contract_id)
+    form = TerminateForm()
+    if form.validate_on_submit():
+        with domain_errors(form, default="terminated_on"):
+            operations.terminate_contract(contract, last_day=form.terminated_on.data, reason=form.reason.data,
+                                          actor=current_user)
+            flash(_("Contract %(n)s ends on %(d)s.", n=contract.number, d=format_date(form.terminated_on.data)),
+                  "success")
+            return redirect(url_for("contracts.contract", contract_id=contract.id))
+    return _render_contract(contract, terminate_form=form, status=422)
 
 
 @bp.get("/clients/<int:client_id>/ledger")
@@ -142,7 +200,8 @@ def _service_form(service: Service | None):
         with domain_errors(form, default="code"):
             operations.save_service(service, code=form.code.data, name_ru=form.name_ru.data, name_en=form.name_en.data,
                                     billing=form.billing.data, rate=form.rate.data, kind=form.kind.data,
-                                    active=form.active.data)
+                                    active=form.active.data, actor=current_user)
             flash(_("Saved."), "success")
             return redirect(url_for("contracts.services"))
-    return render_template("contracts/service_form.html", form=form, service=service), 422 if form.errors else 200
+    return (render_template("contracts/service_form.html", form=form, service=service,
+                            changes=history("service", service.id) if service else []), 422 if form.errors else 200)

@@ -65,6 +65,12 @@ def queue_mail(recipient: Recipient, template: str, *, dedupe_key: str | None = 
     return message
 
 
+def mail_password_link(user: User, raw_token: str, *, expires_at: datetime) -> MailMessage | None:
+    """The one-time link an admin issued for `user` to set a new password."""
+    recipient = Recipient(user.email, user.locale, current_app.config["HOURDESK_OFFICE_TIMEZONE"], staff=user.is_staff)
+    return queue_mail(recipient, "password_link", user=user, token=raw_token, expires_at=expires_at)
+
+
 def _link(endpoint: str, **values) -> str:
     """An absolute link for a message (no request here to take the host from)."""
     path = current_app.url_map.bind("localhost").build(endpoint, values)

@@ -35,6 +35,13 @@ def outbox():
                            per_page=PER_PAGE)
 
 
+@bp.get("/<int:message_id>")
+@roles_required("admin")
+def message(message_id: int):
+    """One message as it was (or will be) sent: what a client says they never got can be read here."""
+    return render_template("notifications/message.html", message=load_or_404(MailMessage, message_id))
+
+
 @bp.post("/<int:message_id>/retry")
 @roles_required("admin")
 def retry(message_id: int):

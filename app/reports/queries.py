@@ -301,7 +301,8 @@ def _sla_figures(row) -> dict:
 def _contract_minutes(period: Period, client_id: int | None) -> dict[int, int]:
     """Σ prepaid minutes per month of each client's contracts running in the period (its size)."""
     query = select(Contract.client_id, func.sum(Contract.minutes_per_month)).where(
-        Contract.starts_on <= period.end, Contract.ends_on >= period.start, Contract.status != "terminated")
+        Contract.starts_on <= period.end, Contract.ends_on >= period.start,
+        or_(Contract.status != "terminated", Contract.terminated_on >= period.start))
     if client_id:
         query = query.where(Contract.client_id == client_id)
     return {cid: int(m) for cid, m in db.session.execute(query.group_by(Contract.client_id))}

@@ -47,6 +47,13 @@ def parse_intervals(text: str) -> dict:
     return result
 
 
+def format_intervals(intervals: dict) -> str:
+    """A stored calendar's hours as the form writes them, weekdays in the reader's language."""
+    return "\n".join(f"{WEEKDAY_LABELS.get(day, day)}: " + ", ".join(f"{a}-{b}" for a, b in spans)
+                     for day, spans in sorted(intervals.items(), key=lambda item: WEEKDAYS.index(item[0])
+                                              if item[0] in WEEKDAYS else 99))
+
+
 class PolicyForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)], id="policy-name")
     calendar_id = SelectField(_l("Calendar"), coerce=int, choices=[])

@@ -6,6 +6,7 @@ from functools import lru_cache
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.audit.operations import record_action, record_changes, snapshot
 from app.core.errors import ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
@@ -30,9 +31,35 @@ def _calendar_cached(key) -> clock.Calendar:
                                extra_holidays=[date.fromisoformat(d) for d in extra], always_open=always_open)
 
 
+CALENDAR_FIELDS = ("name", "timezone", "country", "intervals", "extra_holidays", "always_open")
+
+
 def create_calendar(*, name: str, timezone: str, intervals: dict | None = None, country: str | None = None,
-                    extra_holidays: list | None = None, always_open: bool = False) -> BusinessCalendar:
+                    extra_holidays: list | None = None, always_open: bool = False, actor=None) -> BusinessCalendar:
     """A business calendar, checked by the clock itself (zones, overlapping or empty intervals)."""
+    record = BusinessCalendar()
+    _fill_calendar(record, name=name, timezone=timezone, intervals=intervals, country=country,
+                   extra_holidays=extra_holidays, always_open=always_open)
+    db.session.add(record)
+    db.session.flush()
+    if actor is not None:
+        record_action("calendar", record.id, "created", actor=actor, detail=record.name)
+    return record
+
+
+def update_calendar(record: BusinessCalendar, *, name: str, timezone: str, intervals: dict | None = None,
+                    country: str | None = None, extra_holidays: list | None = None, always_open: bool = False,
+                    actor) -> int:
+    """Correct a calendar, with the same checks as on creation; audited field by field. Deadlines
+    already set on tickets stay; new deadlines and warnings follow the corrected calendar."""
+    before = snapshot(record, CALENDAR_FIELDS)
+    _fill_calendar(record, name=name, timezone=timezone, intervals=intervals, country=country,
+                   extra_holidays=extra_holidays, always_open=always_open)
+    db.session.flush()
+    return record_changes("calendar", record.id, before, snapshot(record, CALENDAR_FIELDS), actor=actor)
+
+
+def _fill_calendar(record: BusinessCalendar, *, name, timezone, intervals, country, extra_holidays, always_open) -> None:
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed(_("Enter a name of up to 100 characters."), code="invalid_name", field="name")
@@ -48,18 +75,40 @@ def create_calendar(*, name: str, timezone: str, intervals: dict | None = None, 
                             always_open=always_open)
     except clock.CalendarError as exc:
         raise ValidationFailed(str(exc), code="invalid_calendar", field=exc.field) from None
-    if db.session.scalar(select(BusinessCalendar.id).where(BusinessCalendar.name == name)):
+    if db.session.scalar(select(BusinessCalendar.id).where(BusinessCalendar.name == name,
+                                                           BusinessCalendar.id != (record.id or 0))):
         raise ValidationFailed(_("A calendar with this name exists."), code="duplicate_name", field="name")
-    record = BusinessCalendar(name=name, timezone=timezone, intervals=intervals or {},
-                              country=country.upper() if country else None,
-                              extra_holidays=sorted(d.isoformat() for d in days), always_open=always_open)
-    db.session.add(record)
-    db.session.flush()
-    return record
+    record.name, record.timezone, record.intervals = name, timezone, intervals or {}
+    record.country = country.upper() if country else None
+    record.extra_holidays, record.always_open = sorted(d.isoformat() for d in days), bool(always_open)
 
 
-def create_policy(*, name: str, calendar: BusinessCalendar | None, targets: dict) -> SlaPolicy:
+def _targets_text(policy: SlaPolicy) -> dict:
+    return {t.priority: f"{t.response_minutes}/{t.resolution_minutes}" for t in policy.targets}
+
+
+def create_policy(*, name: str, calendar: BusinessCalendar | None, targets: dict, actor=None) -> SlaPolicy:
     """An SLA policy: response and resolution targets (business minutes) for every priority."""
+    policy = SlaPolicy()
+    _fill_policy(policy, name=name, calendar=calendar, targets=targets)
+    db.session.add(policy)
+    db.session.flush()
+    if actor is not None:
+        record_action("policy", policy.id, "created", actor=actor, detail=policy.name)
+    return policy
+
+
+def update_policy(policy: SlaPolicy, *, name: str, calendar: BusinessCalendar | None, targets: dict, actor) -> int:
+    """Correct a policy's name, calendar or targets; audited. Tickets keep the deadlines they were
+    given; tickets registered from now on get the corrected targets."""
+    before = {"name": policy.name, "calendar_id": policy.calendar_id, "targets": _targets_text(policy)}
+    _fill_policy(policy, name=name, calendar=calendar, targets=targets)
+    db.session.flush()
+    after = {"name": policy.name, "calendar_id": policy.calendar_id, "targets": _targets_text(policy)}
+    return record_changes("policy", policy.id, before, after, actor=actor)
+
+
+def _fill_policy(policy: SlaPolicy, *, name, calendar, targets) -> None:
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed(_("Enter a name of up to 100 characters."), code="invalid_name", field="name")
@@ -68,7 +117,7 @@ def create_policy(*, name: str, calendar: BusinessCalendar | None, targets: dict
     if not isinstance(targets, dict) or set(targets) != set(PRIORITIES):
         raise ValidationFailed(_("Give targets for each priority: %(p)s.", p=", ".join(PRIORITIES)),
                                code="invalid_targets", field="targets")
-    policy = SlaPolicy(name=name, calendar=calendar)
+    values_by_priority = {}
     for rank, priority in enumerate(reversed(PRIORITIES)):
         target = targets[priority] or {}
         values = []
@@ -81,13 +130,18 @@ def create_policy(*, name: str, calendar: BusinessCalendar | None, targets: dict
         if values[0] > values[1]:
             raise ValidationFailed(_("%(p)s: the response target cannot be later than the resolution target.", p=priority),
                                    code="invalid_targets", field="targets")
-        policy.targets.append(SlaTarget(priority=priority, priority_rank=rank, response_minutes=values[0],
-                                        resolution_minutes=values[1]))
-    if db.session.scalar(select(SlaPolicy.id).where(SlaPolicy.name == name)):
+        values_by_priority[priority] = (rank, values)
+    if db.session.scalar(select(SlaPolicy.id).where(SlaPolicy.name == name, SlaPolicy.id != (policy.id or 0))):
         raise ValidationFailed(_("A policy with this name exists."), code="duplicate_name", field="name")
-    db.session.add(policy)
-    db.session.flush()
-    return policy
+    policy.name, policy.calendar = name, calendar
+    existing = {t.priority: t for t in policy.targets}
+    for priority, (rank, (response, resolution)) in values_by_priority.items():
+        target = existing.get(priority)
+        if target is None:
+            policy.targets.append(SlaTarget(priority=priority, priority_rank=rank, response_minutes=response,
+                                            resolution_minutes=resolution))
+        else:
+            target.response_minutes, target.resolution_minutes = response, resolution
 
 
 def pauses_of(ticket_id: int) -> list[tuple[datetime, datetime | None]]:

@@ -2,7 +2,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -158,8 +158,39 @@ def create():
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
     elif request.method == "GET":
         form.assignee_id.data = 0
+        draft = session.pop(TICKET_DRAFT_KEY, None) if request.args.get("draft") else None
+        if draft:   # back from registering the client: the form as it was left
+            form.process(formdata=None, data=_draft_values(draft))
+            form.assignee_id.choices = _staff_choices()
     summary = contract_queries.balance_summary(client.id, utcnow()) if client else None
     return render_template("tickets/new.html", form=form, client=client, summary=summary), 422 if form.errors else 200
+
+
+TICKET_DRAFT_KEY = "ticket_draft"
+_DRAFT_FIELDS = ("subject", "description", "priority", "channel", "assignee_id", "resolution_due_at")
+
+
+def _draft_values(draft: dict) -> dict:
+    values = {k: v for k, v in draft.items() if k in _DRAFT_FIELDS}
+    values["assignee_id"] = int(values["assignee_id"]) if str(values.get("assignee_id", "")).isdigit() else 0
+    try:
+        values["resolution_due_at"] = (datetime.strptime(values["resolution_due_at"], "%Y-%m-%dT%H:%M")
+                                       if values.get("resolution_due_at") else None)
+    except ValueError:
+        values["resolution_due_at"] = None
+    return values
+
+
+@bp.post("/tickets/new/register-client")
+@staff_required
+def new_client_for_ticket():
+    """The client is not registered yet: keep the half-filled ticket form in the session and go
+    register the client with what was typed (an INN or a name); the ticket form comes back filled."""
+    session[TICKET_DRAFT_KEY] = {name: request.form.get(name, "")[:20000] for name in _DRAFT_FIELDS}
+    typed = request.form.get("q", "").strip()[:200]
+    digits = "".join(ch for ch in typed if ch.isdigit())
+    prefill = {"inn": digits} if digits and len(digits) >= len(typed.replace(" ", "")) - 1 else {"name": typed}
+    return redirect(url_for("clients.create", back="ticket", **prefill))
 
 
 @bp.get("/tickets/new/client/<int:client_id>")
