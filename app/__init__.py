@@ -41,11 +41,13 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     from app.auth.operations import user_for_token
     from app.core import live, web
     from app.notifications import operations as notifications
+    from app.search import operations as search
 
     web.init_app(app)
     access.init_app(app)
     live.init_app(app, user_for_token=user_for_token)
     notifications.init_app(app)
+    search.init_app(app)
     return app
 
 
@@ -108,6 +110,7 @@ def _register_cli(app: Flask) -> None:
     from app.demo import demo_cli
     from app.notifications.delivery import mail_cli
     from app.scheduler import scheduler_cli
+    from app.search.operations import search_cli
 
-    for command in (users_cli, demo_cli, ledger_cli, scheduler_cli, mail_cli, billing_cli):
+    for command in (users_cli, demo_cli, ledger_cli, scheduler_cli, mail_cli, billing_cli, search_cli):
         app.cli.add_command(command)

@@ -19,6 +19,7 @@ from app.contracts.operations import create_contract, save_service
 from app.core.types import utcnow
 from app.demo_history import generate_history
 from app.extensions import db
+from app.search.operations import index_after
 from app.sla.models import BusinessCalendar, SlaPolicy
 from app.sla.operations import create_calendar, create_policy
 from app.tickets import operations as ticket_ops
@@ -41,14 +42,14 @@ DEMO_CLIENTS = [
     ('ТОВ «Дніпро Софт»', "32855961", "UA", "office@dnipro-soft.example"),
 ]
 DEMO_TICKETS = [
-    # client index, subject, priority, final status
-    (0, "Не печатает принтер в бухгалтерии", "normal", "open"),
-    (0, "Обновить 1С:Бухгалтерию до последнего релиза", "low", "in_progress"),
-    (1, "VPN не подключается из дома", "high", "waiting"),
-    (1, "Сервер 1С недоступен", "critical", "resolved"),
-    (2, "Настроить почту на новом ноутбуке", "normal", "closed"),
-    (3, "Backup job failed overnight", "high", "cancelled"),
-    (3, "New employee: accounts and laptop", "normal", "open"),
+    # client index, subject, priority, final status, tags
+    (0, "Не печатает принтер в бухгалтерии", "normal", "open", "принтер"),
+    (0, "Обновить 1С:Бухгалтерию до последнего релиза", "low", "in_progress", "обновление 1С"),
+    (1, "VPN не подключается из дома", "high", "waiting", "сеть, удалённый доступ"),
+    (1, "Сервер 1С недоступен", "critical", "resolved", "1С, сервер"),
+    (2, "Настроить почту на новом ноутбуке", "normal", "closed", "почта"),
+    (3, "Backup job failed overnight", "high", "cancelled", "сервер"),
+    (3, "New employee: accounts and laptop", "normal", "open", ""),
 ]
 DEMO_SERVICES = [
     # code, name ru, name en, billing, rate, kind
@@ -131,11 +132,11 @@ def load():
             "Пакет часов технической поддержки, 20 ч", 20, DEMO_HOUR_PRICE, "ч")])
     engineer = users["engineer@hourdesk.example"]
     created = 0
-    for index, subject, priority, final in DEMO_TICKETS:
+    for index, subject, priority, final, tags in DEMO_TICKETS:
         client = clients[index]
         if db.session.scalar(select(Ticket.id).where(Ticket.client_id == client.id, Ticket.subject == subject)):
             continue
-        ticket = ticket_ops.create_ticket(engineer, client, subject=subject, priority=priority,
+        ticket = ticket_ops.create_ticket(engineer, client, subject=subject, priority=priority, tags=tags,
                                           description="Демо-заявка. *Markdown* works here.",
                                           requester=client.contacts[0] if client.contacts else None)
         for step in PATHS[final]:
@@ -223,9 +224,11 @@ def generate(n_tickets: int, n_clients: int, years: int, lines_per_ticket: float
         list(db.session.scalars(select(Client.id)))
     if n_tickets and not client_ids:
         raise click.ClickException("no clients to generate tickets for: add --clients")
+    indexed_up_to = db.session.scalar(select(func.max(Ticket.id))) or 0
     counts = generate_history(client_ids=client_ids, n_tickets=n_tickets, years=years,
                               lines_per_ticket=lines_per_ticket, engineers=engineers, rng=rng, now=now,
                               tz=current_app.config["HOURDESK_OFFICE_TIMEZONE"])
+    index_after(indexed_up_to)   # bulk rows bypass the operations that keep the search index
     # fresh planner statistics after a bulk load (PostgreSQL's autovacuum would get there later)
     db.session.execute(text("ANALYZE"))
     db.session.commit()

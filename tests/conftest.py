@@ -104,7 +104,8 @@ def app(database_url, tmp_path_factory):
                 conn.execute(text("CREATE SCHEMA public"))
             else:
                 for name in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                              "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'tickets_search_%'")).scalars():
+                                              "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'tickets_search_%' "
+                                              "AND name NOT LIKE 'ticket_fts_%'")).scalars():
                     conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
         upgrade(directory=MIGRATIONS)
     yield app

@@ -8,13 +8,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 #: modules that hold rules needing proof: plain values in, decisions out, no app and no database
-PURE_MODULES = ["app/contracts/ledger.py", "app/sla/clock.py", "app/billing/statements.py", "app/billing/matcher.py"]
+PURE_MODULES = ["app/contracts/ledger.py", "app/sla/clock.py", "app/billing/statements.py", "app/billing/matcher.py",
+                "app/search/text.py"]
 #: what a pure module may not import
 IMPURE = ["app", "config", "flask", "flask_babel", "flask_login", "flask_sqlalchemy", "flask_socketio",
           "sqlalchemy", "psycopg", "werkzeug", "redis"]
 CAPABILITIES = ["app.api", "app.auth", "app.clients", "app.contracts", "app.notifications", "app.portal",
                 "app.reports", "app.sla", "app.tickets", "app.billing", "app.demo", "app.demo_history",
-                "app.scheduler", "app.models"]
+                "app.scheduler", "app.models", "app.audit", "app.search"]
 
 #: (which files, what they must not import, which files are exempt, why)
 RULES = [
@@ -28,6 +29,10 @@ RULES = [
      "the portal is the clients' side: staff code never depends on it (the factory registers it)"),
     ("app/auth/models.py", ["app.clients"], [],
      "clients import users, users name their company: one direction, no circle"),
+    ("app/audit/**/*.py", ["app.tickets", "app.billing", "app.reports", "app.notifications"], [],
+     "the audit trail is written by the capabilities it records; it only reads names and labels back"),
+    ("app/search/**/*.py", ["app.contracts", "app.billing", "app.reports", "app.notifications"], [],
+     "search indexes tickets and their clients, nothing else"),
     ("voice/**/*.py", ["app", "config"], [],
      "the speaker agent runs on any office machine with its own small requirements, over Socket.IO"),
 ] + [(path, IMPURE, [], "a pure module: table-tested without an app or a database") for path in PURE_MODULES]

@@ -142,5 +142,8 @@ def update_client(client: Client, *, name: str, inn: str, country: str | None = 
     client.account_manager = _check_account_manager(account_manager)
     client.active = active
     db.session.flush()
+    if (before["name"], before["inn"]) != (client.name, client.inn):
+        from app.search.operations import client_renamed  # search indexes tickets, which import clients
+        client_renamed(client)
     record_changes("client", client.id, before, snapshot(client, CLIENT_FIELDS), actor=actor)
     return client

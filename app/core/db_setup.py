@@ -92,7 +92,8 @@ def configure_engine(engine: Engine) -> None:
 
 #: database objects that migrations create but models do not describe (search indexes);
 #: Alembic's comparison leaves them alone
-SEARCH_OBJECTS = ("tickets_search", "ix_tickets_subject_trgm")
+SEARCH_OBJECTS = ("tickets_search", "ix_tickets_subject_trgm", "ticket_fts", "all_tsv", "public_tsv",
+                  "ix_ticket_search_all_tsv", "ix_ticket_search_public_tsv")
 
 
 def include_name(name, type_, parent_names) -> bool:

@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dt"] = lambda value, fmt="short": format_datetime(value, fmt) if value else "—"
     app.jinja_env.filters["hm"] = format_minutes
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else "—"
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)   # 12 345 in Russian, 12,345 in English
     app.jinja_env.filters["month_name"] = lambda value: format_date(value, "LLLL y")
     # money as a plain amount with two decimals (contracts are in one currency, set by the office)
     app.jinja_env.filters["money"] = lambda value: format_decimal(value or 0, "#,##0.00")

@@ -32,7 +32,7 @@ from app.sla import clock
 from app.sla.models import BusinessCalendar
 from app.sla.operations import calendar_of
 from app.tickets.lifecycle import PRIORITIES
-from app.tickets.models import Ticket, TicketChange, TicketRating, TicketSlaEvent
+from app.tickets.models import Tag, Ticket, TicketChange, TicketRating, TicketSlaEvent, ticket_tags
 
 GRAINS = ("day", "week", "month")
 #: the office's working week when no calendar is named (HOURDESK_OFFICE_CALENDAR)
@@ -503,3 +503,33 @@ def trends_table(period: Period, filters: Filters) -> Table:
         Column("month", _("Month"), "text", sortable=False), Column("hourly", _("Hourly"), "minutes", sortable=False),
         Column("paid", _("Paid"), "minutes", sortable=False), Column("free", _("Free"), "minutes", sortable=False),
         Column("tickets", _("Tickets registered"), sortable=False)], rows)
+
+
+def tags_table(period: Period, filters: Filters) -> Table:
+    """Inquiries per 1,000 clients by tag and month: tickets registered that month carrying the tag,
+    over the active clients registered by the month's end (the question one company asked to find
+    that paying was why its clients called most). With a client filter, that client's tickets."""
+    months = period.months()
+    created = instant_bucket(Ticket.created_at, months).label("month")
+    conditions = [Ticket.created_at >= period.start_at, Ticket.created_at < period.end_at]
+    if filters.client_id:
+        conditions.append(Ticket.client_id == filters.client_id)
+    counts = db.session.execute(
+        select(created, Tag.name, func.count(Ticket.id).label("tickets"))
+        .join(ticket_tags, ticket_tags.c.ticket_id == Ticket.id).join(Tag, Tag.id == ticket_tags.c.tag_id)
+        .where(*conditions).group_by(created, Tag.id, Tag.name)).all()
+    if filters.client_id:
+        base = {label: 1 for label, _start, _end in months}
+    else:
+        base = {label: db.session.scalar(select(func.count(Client.id)).where(Client.active.is_(True),
+                                                                            Client.created_at < end)) or 0
+                for label, _start, end in months}
+    rows = [{"month": r.month, "tag": r.name, "tickets": int(r.tickets), "clients": base.get(r.month, 0),
+             "per_thousand": round(1000 * int(r.tickets) / base[r.month], 2) if base.get(r.month) else None}
+            for r in counts]
+    rows.sort(key=lambda r: (r["month"], -(r["per_thousand"] or 0), r["tag"]))
+    return Table("tags", _("Inquiries per 1,000 clients by tag and month"), [
+        Column("month", _("Month"), "text"), Column("tag", _("Tag"), "text"),
+        Column("tickets", _("Tickets")), Column("clients", _("Clients")),
+        Column("per_thousand", _("Per 1,000 clients"), "ratio")], rows,
+        note=_("Tickets registered in the month with the tag, per 1,000 active clients registered by the month's end."))

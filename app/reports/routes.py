@@ -47,6 +47,10 @@ def _trends(period, filters, args):
     return [queries.trends_table(period, filters)]
 
 
+def _tags(period, filters, args):
+    return [queries.tags_table(period, filters)]
+
+
 #: name → (title, builder); the order is the order of the tabs
 REPORTS = {
     "engineers": (lambda: _("Engineers"), _engineers),
@@ -55,6 +59,7 @@ REPORTS = {
     "updates": (lambda: _("Only updates"), _updates),
     "sla": (lambda: "SLA", _sla),
     "trends": (lambda: _("Trends"), _trends),
+    "tags": (lambda: _("Tags"), _tags),
 }
 
 

@@ -83,7 +83,8 @@ def list_tickets():
     user = current_api_user()
     query = ticket_list_query(
         status=args["status"], priority=args["priority"], assignee_id=args["assignee_id"],
-        client_id=user.client_id if user.role == "client" else args["client_id"], q=args["q"])
+        client_id=user.client_id if user.role == "client" else args["client_id"], q=args["q"],
+        internal=user.role != "client")
     if user.role == "client" and args["client_id"] not in (None, user.client_id):
         query = query.where(False)
     return paginate(query, TicketOut().dump, args)

@@ -32,6 +32,8 @@ class TicketForm(FlaskForm):
     requester_id = SelectField(_l("Requester"), coerce=int, choices=[(0, "—")], validate_choice=False)
     assignee_id = SelectField(_l("Assignee"), coerce=int, choices=[], validate_choice=True)
     resolution_due_at = DateTimeLocalField(_l("Due"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    tags = StringField(_l("Tags"), validators=[Optional(), Length(max=600)],
+                       description=_l("Topics, separated by commas: payment, printer, 1C update"))
 
 
 class TicketEditForm(FlaskForm):
@@ -39,6 +41,8 @@ class TicketEditForm(FlaskForm):
     assignee_id = SelectField(_l("Assignee"), coerce=int, choices=[], validate_choice=True)
     resolution_due_at = DateTimeLocalField(_l("Due"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     due_reason = StringField(_l("Why the deadline moves"), validators=[Optional(), Length(max=2000)])
+    tags = StringField(_l("Tags"), validators=[Optional(), Length(max=600)],
+                       description=_l("Topics, separated by commas: payment, printer, 1C update"))
 
 
 class StatusForm(FlaskForm):

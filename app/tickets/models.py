@@ -94,6 +94,8 @@ class Ticket(db.Model):
                                                          viewonly=True)
     rating: Mapped[TicketRating | None] = relationship(viewonly=True)
 
+    tags: Mapped[list[Tag]] = relationship(secondary="ticket_tags", order_by="Tag.name")
+
     @property
     def number(self) -> str:
         return f"#{self.id}"
@@ -213,3 +215,25 @@ class TicketChange(db.Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="changes")
     user: Mapped[User | None] = relationship()
+
+
+#: which tags a ticket carries (a plain association: the ticket's history records each change)
+ticket_tags = db.Table(
+    "ticket_tags", db.metadata,
+    db.Column("ticket_id", db.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("tag_id", db.ForeignKey("tags.id"), primary_key=True),
+    Index("ix_ticket_tags_tag_id", "tag_id", "ticket_id"),
+)
+
+
+class Tag(db.Model):
+    """A topic engineers mark tickets with ("оплата", "принтер", "обновление 1С"), for the report
+    of inquiries per 1,000 clients by topic and month."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    #: the name folded (lower case, ё → е, spaces squeezed): two spellings are one tag
+    name_key: Mapped[str] = mapped_column(String(50), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

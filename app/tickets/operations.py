@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.clients.models import Client
@@ -30,14 +31,25 @@ from app.sla.models import SlaPolicy
 from app.tickets import announce as announcements
 from app.tickets import attachments as attachment_store
 from app.tickets.lifecycle import CHANNELS, PRIORITIES, REOPENINGS, allowed_targets, can_transition
-from app.tickets.models import PRIORITY_RANK, Attachment, Comment, Ticket, TicketChange, TicketRating, TicketSlaEvent
+from app.tickets.models import (
+    PRIORITY_RANK,
+    Attachment,
+    Comment,
+    Tag,
+    Ticket,
+    TicketChange,
+    TicketRating,
+    TicketSlaEvent,
+)
 
 SUBJECT_MAX = 255
 DESCRIPTION_MAX = 20_000
 COMMENT_MAX = 20_000
 
 #: fields `update_ticket` may change (the status changes through `set_status`)
-EDITABLE_FIELDS = ("subject", "description", "priority", "assignee", "resolution_due_at")
+EDITABLE_FIELDS = ("subject", "description", "priority", "assignee", "resolution_due_at", "tags")
+#: a ticket carries a few topics, each a short name
+MAX_TAGS, TAG_MAX = 10, 50
 
 
 def _clean_subject(subject: str) -> str:
@@ -77,10 +89,12 @@ def _check_due(due: datetime | None) -> None:
 def create_ticket(actor: User, client: Client, *, subject: str, description: str = "",
                   priority: str = "normal", channel: str = "phone", requester: User | None = None,
                   assignee: User | None = None, resolution_due_at: datetime | None = None,
-                  desired_due_at: datetime | None = None, files=(), follow_up_of: Ticket | None = None) -> Ticket:
+                  desired_due_at: datetime | None = None, files=(), follow_up_of: Ticket | None = None,
+                  tags=()) -> Ticket:
     """Register a ticket in status `open` and record its creation in the history. `files`:
     (name, stream) pairs attached to it; `follow_up_of`: an earlier ticket of the same client that
-    this one continues (a contact comes back after the reopening window)."""
+    this one continues (a contact comes back after the reopening window); `tags`: topic names
+    (new ones are created; staff only)."""
     if client is None or not client.active:
         raise ValidationFailed(_("Choose an active client."), code="invalid_client", field="client_id")
     if actor.role == "client" and actor.client_id != client.id:
@@ -92,6 +106,9 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
         raise ValidationFailed(_("The requester is not a contact of this client."), code="invalid_requester", field="requester_id")
     _check_assignee(assignee)
     _check_due(resolution_due_at)
+    tag_names = _clean_tags(tags)
+    if tag_names and actor.role == "client":
+        raise Forbidden(_("Contacts cannot tag tickets."))
     if follow_up_of is not None and follow_up_of.client_id != client.id:
         raise ValidationFailed(_("A ticket can follow up only a ticket of the same client."), code="invalid_follow_up",
                                field="follow_up_of")
@@ -123,10 +140,13 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
         desired_due_at=desired_due_at,
         sla_policy_id=policy.id if policy else None,
         follow_up_of=follow_up_of,
+        tags=tags_named(tag_names),
     )
     db.session.add(ticket)
     db.session.flush()
     _record(ticket, actor, "created", None, ticket.status)
+    if tag_names:
+        _record(ticket, actor, "tags", None, ", ".join(t.name for t in ticket.tags))
     add_attachments(ticket, actor, files)
     schedule_sla(ticket)
     _publish_ticket("ticket.created", ticket)
@@ -167,8 +187,57 @@ def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, **c
             ticket.assignee = assignee
     if "resolution_due_at" in changes and changes["resolution_due_at"] != ticket.resolution_due_at:
         written += _move_deadline(ticket, actor, changes["resolution_due_at"], reason)
+    if "tags" in changes:
+        tags = tags_named(_clean_tags(changes["tags"]))
+        if {t.id for t in tags} != {t.id for t in ticket.tags}:
+            old = ", ".join(sorted(t.name for t in ticket.tags)) or None
+            ticket.tags = tags
+            written.append(_record(ticket, actor, "tags", old, ", ".join(sorted(t.name for t in tags)) or None))
     _changed(ticket, written, utcnow())
     return written
+
+
+def tag_key(name: str) -> str:
+    """What makes two spellings one tag: case, «ё», repeated spaces."""
+    return " ".join(fold(name).split())
+
+
+def _clean_tags(tags) -> list[str]:
+    """Tag names from a list or a comma-separated string: trimmed, each once, at most MAX_TAGS."""
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    names, keys = [], set()
+    for raw in tags or ():
+        name = " ".join(str(raw).split()).strip(" #")
+        if not name:
+            continue
+        if len(name) > TAG_MAX:
+            raise ValidationFailed(_("A tag has at most %(n)d characters.", n=TAG_MAX), code="invalid_tag", field="tags")
+        if tag_key(name) not in keys:
+            keys.add(tag_key(name))
+            names.append(name)
+    if len(names) > MAX_TAGS:
+        raise ValidationFailed(_("A ticket carries at most %(n)d tags.", n=MAX_TAGS), code="too_many_tags", field="tags")
+    return names
+
+
+def tags_named(names: list[str]) -> list[Tag]:
+    """The tags of these names, created when new (two people creating one at once get one tag)."""
+    if not names:
+        return []
+    keys = {tag_key(n): n for n in names}
+    found = {t.name_key: t for t in db.session.scalars(select(Tag).where(Tag.name_key.in_(keys)))}
+    for key, name in keys.items():
+        if key in found:
+            continue
+        try:
+            with db.session.begin_nested():
+                tag = Tag(name=name, name_key=key)
+                db.session.add(tag)
+        except IntegrityError:   # created by someone else meanwhile
+            tag = db.session.scalar(select(Tag).where(Tag.name_key == key))
+        found[key] = tag
+    return sorted(found.values(), key=lambda t: t.name_key)
 
 
 def _move_deadline(ticket: Ticket, actor: User, due: datetime | None, reason: str | None) -> list[TicketChange]:

@@ -1,15 +1,16 @@
 """Read models for ticket lists and the engineer's dashboard."""
 from datetime import datetime
 
-from sqlalchemy import Select, column, func, or_, select, table, text
+from sqlalchemy import Select, false, func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from app.clients.models import Client
-from app.core.text import escape_like, fold
+from app.core.text import fold
 from app.extensions import db
 from app.notifications.models import StaffNotice
+from app.search import queries as search_queries
 from app.tickets.lifecycle import ACTIVE_STATUSES
-from app.tickets.models import Ticket, TicketChange
+from app.tickets.models import Tag, Ticket, TicketChange, ticket_tags
 
 SORTS = {
     "newest": (Ticket.created_at.desc(), Ticket.id.desc()),
@@ -22,9 +23,12 @@ SORTS = {
 
 def ticket_list_query(*, status: str | None = None, priority: str | None = None,
                       assignee_id: int | str | None = None, client_id: int | None = None,
-                      q: str | None = None, sort: str = "newest") -> Select:
+                      q: str | None = None, sort: str | None = None, internal: bool = True,
+                      tag: str | None = None) -> Select:
     """Tickets filtered as the list page and the API ask. `assignee_id` may be 'none'
-    (unassigned). `q` matches the number (#123 or 123) or text in the subject, case-insensitively."""
+    (unassigned). `q` finds the number (#123 or 123) and words, in any of their forms, in the
+    subject, description, comments (internal ones only with `internal`: staff), client name and
+    INN; the results come best first unless another `sort` is asked for."""
     # selectinload, not a join: the page query stays on one table so it can walk an index in order
     query = select(Ticket).options(selectinload(Ticket.client), selectinload(Ticket.assignee))
     if status == "active":
@@ -39,30 +43,58 @@ def ticket_list_query(*, status: str | None = None, priority: str | None = None,
         query = query.where(Ticket.assignee_id == int(assignee_id))
     if client_id:
         query = query.where(Ticket.client_id == client_id)
+    if tag:
+        query = query.where(Ticket.id.in_(select(ticket_tags.c.ticket_id).join(Tag, Tag.id == ticket_tags.c.tag_id)
+                                          .where(Tag.name_key == " ".join(fold(tag).split()))))
     q = (q or "").strip()
-    if q:
-        number = q.lstrip("#")
-        conditions = [subject_contains(fold(q))]
-        if number.isdigit() and len(number) < 12:
-            conditions.append(Ticket.id == int(number))
-        query = query.where(or_(*conditions))
-    return query.order_by(*SORTS.get(sort, SORTS["newest"]))
+    if not q:
+        return query.order_by(*SORTS.get(sort or "newest", SORTS["newest"]))
+    matches = text_matches(q, internal=internal)
+    if matches is None:
+        return query.where(false())
+    if "score" not in matches.c:
+        # too many to rank: in the list's own order, walking the tickets' index for it and stopping
+        # at the page (`id + 0`: looking each match up by its key instead would sort them all)
+        return query.where((Ticket.id + 0).in_(select(matches.c.ticket_id))).order_by(
+            *SORTS.get(sort or "newest", SORTS["newest"]))
+    query = query.join(matches, matches.c.ticket_id == Ticket.id)
+    if sort in SORTS:
+        return query.order_by(*SORTS[sort])
+    return query.order_by(matches.c.score, Ticket.id.desc())
 
 
-_SQLITE_SEARCH = table("tickets_search", column("rowid"), column("subject_search"))
+def text_matches(q: str, *, internal: bool):
+    """(ticket_id, score) of the tickets `q` finds, the ticket numbered `q` first; only ticket_id
+    when they are too many to rank; None: nothing can match."""
+    number = q.strip().lstrip("#")
+    exact = int(number) if number.isdigit() and len(number) < 12 else None
+    words = search_queries.matching(q, internal=internal)
+    if exact is None:
+        return words
+    by_number = select(literal(exact).label("ticket_id"), literal(-1e9).label("score"))
+    if words is None:
+        return by_number.subquery("matches")
+    if "score" not in words.c:
+        return union_all(select(words.c.ticket_id), select(literal(exact))).subquery("matches")
+    both = union_all(select(words.c.ticket_id, words.c.score), by_number).subquery("candidates")
+    # the numbered ticket may match by its words too: once, with the better score
+    return (select(both.c.ticket_id, func.min(both.c.score).label("score")).group_by(both.c.ticket_id)
+            .subquery("matches"))
 
 
-def subject_contains(folded: str):
-    """Tickets whose folded subject contains `folded`, answered from a trigram index: FTS5 on
-    SQLite (the migration keeps `tickets_search` in step by triggers), pg_trgm GIN on PostgreSQL."""
-    pattern = f"%{escape_like(folded)}%"
-    if db.engine.dialect.name == "sqlite" and len(folded) >= 3:
-        # a quoted phrase matches as a substring under the trigram tokenizer (LIKE with ESCAPE
-        # would not reach the index); shorter text has no trigram and is scanned below
-        phrase = '"' + folded.replace('"', '""') + '"'
-        matches = select(_SQLITE_SEARCH.c.rowid).where(text("tickets_search MATCH :phrase").bindparams(phrase=phrase))
-        return Ticket.id.in_(matches)
-    return Ticket.subject_search.like(pattern, escape="\\")
+def search_total(q: str, *, internal: bool):
+    """How many tickets a search of words alone (no other filter, not a number) finds, from the
+    index (`.count`, `.exact`); None when the list must count its rows itself."""
+    if q.strip().lstrip("#").isdigit():
+        return None
+    return search_queries.count_matches(q, internal=internal)
+
+
+def tag_names(limit: int = 300) -> list[str]:
+    """The tags in use, most used first (the suggestions of a tag field)."""
+    used = func.count(ticket_tags.c.ticket_id)
+    return list(db.session.scalars(select(Tag.name).outerjoin(ticket_tags, ticket_tags.c.tag_id == Tag.id)
+                                   .group_by(Tag.id, Tag.name).order_by(used.desc(), Tag.name).limit(limit)))
 
 
 def dashboard(user_id: int, now: datetime, limit: int = 10, *, my_clients: bool = False) -> dict:

@@ -99,7 +99,13 @@ def dashboard():
                            now=now, my_clients=my_clients)
 
 
-LIST_FILTERS = ("status", "priority", "assignee", "client_id", "q", "sort")
+LIST_FILTERS = ("status", "priority", "assignee", "client_id", "q", "sort", "tag")
+
+
+@bp.context_processor
+def _tag_names():
+    """`tag_names()`: the tags in use, for the tag fields' suggestions."""
+    return {"tag_names": queries.tag_names}
 
 
 @bp.get("/speaker")
@@ -123,14 +129,20 @@ def index():
     client_id = int(args["client_id"]) if args["client_id"].isdigit() else None
     query = queries.ticket_list_query(status=args["status"] or None, priority=args["priority"] or None,
                                       assignee_id=assignee_id, client_id=client_id, q=args["q"],
-                                      sort=args["sort"] or "newest")
-    page = db.paginate(query, per_page=current_app.config["TICKETS_PER_PAGE"], error_out=False)
+                                      sort=args["sort"] or None, tag=args["tag"] or None)
+    only_words = args["q"] and not any(args[k] for k in ("status", "priority", "assignee", "client_id", "tag"))
+    total = queries.search_total(args["q"], internal=True) if only_words else None
+    page = db.paginate(query, per_page=current_app.config["TICKETS_PER_PAGE"], error_out=False, count=total is None)
+    if total is not None:
+        # the index counted the matches already (or estimated them): the pager need not count again
+        page.total, page.estimated = total.count, not total.exact
     client = db.session.get(Client, client_id) if client_id else None
     template = "tickets/_list_table.html" if request.headers.get("HX-Request") and not request.headers.get(
         "HX-Boosted") else "tickets/index.html"
     return render_template(template, page=page, args=args, client=client, staff=_staff_choices()[1:],
                            statuses=STATUSES, priorities=PRIORITIES, now=utcnow(),
-                           without_client={k: v for k, v in args.items() if v and k != "client_id"})
+                           without_client={k: v for k, v in args.items() if v and k != "client_id"},
+                           without_tag={k: v for k, v in args.items() if v and k != "tag"})
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
@@ -153,7 +165,7 @@ def create():
             ticket = operations.create_ticket(
                 current_user, client, subject=form.subject.data, description=form.description.data or "",
                 priority=form.priority.data, channel=form.channel.data, requester=requester, assignee=assignee,
-                resolution_due_at=_to_utc(form.resolution_due_at.data))
+                resolution_due_at=_to_utc(form.resolution_due_at.data), tags=form.tags.data or "")
             flash(_("Ticket %(n)s registered.", n=ticket.number), "success")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
     elif request.method == "GET":
@@ -167,7 +179,7 @@ def create():
 
 
 TICKET_DRAFT_KEY = "ticket_draft"
-_DRAFT_FIELDS = ("subject", "description", "priority", "channel", "assignee_id", "resolution_due_at")
+_DRAFT_FIELDS = ("subject", "description", "priority", "channel", "assignee_id", "resolution_due_at", "tags")
 
 
 def _draft_values(draft: dict) -> dict:
@@ -214,7 +226,8 @@ def detail(ticket_id: int):
 def _render_detail(ticket: Ticket, *, edit_form=None, comment_form=None, status_form=None, line_form=None, status=200):
     if edit_form is None:
         edit_form = TicketEditForm(formdata=None, priority=ticket.priority, assignee_id=ticket.assignee_id or 0,
-                                   resolution_due_at=_to_local(ticket.resolution_due_at))
+                                   resolution_due_at=_to_local(ticket.resolution_due_at),
+                                   tags=", ".join(t.name for t in ticket.tags))
     edit_form.assignee_id.choices = _staff_choices()
     targets = [(s, (ticket.status, s) in REOPENINGS) for s in allowed_targets(ticket.status)]
     return render_template(
@@ -234,10 +247,12 @@ def edit(ticket_id: int):
     form.assignee_id.choices = _staff_choices()
     if form.validate_on_submit():
         with domain_errors(form, default="resolution_due_at", fields={"reason": "due_reason"}) as outcome:
+            # tags change only when the form sent them (an older page or a script may not)
+            tags = {"tags": form.tags.data or ""} if "tags" in request.form else {}
             changes = operations.update_ticket(
                 ticket, current_user, priority=form.priority.data,
                 assignee=db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None,
-                resolution_due_at=_to_utc(form.resolution_due_at.data), reason=form.due_reason.data)
+                resolution_due_at=_to_utc(form.resolution_due_at.data), reason=form.due_reason.data, **tags)
             flash(_("Saved.") if changes else _("Nothing changed."), "success" if changes else "info")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
         return _render_detail(ticket, edit_form=form, status=outcome.status)
