@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications.routes import bp as notifications_bp
     from app.notifications.routes import notices_bp
     from app.portal.routes import bp as portal_bp
+    from app.replies.routes import bp as replies_bp
     from app.reports import api as _reports_api  # noqa: F401
     from app.reports.routes import bp as reports_bp
     from app.sla import api as _sla_api  # noqa: F401
@@ -99,7 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.tickets.routes import bp as tickets_bp
 
     for bp in (auth_bp, audit_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, notifications_bp, notices_bp,
-               reports_bp, billing_bp, api_bp):
+               reports_bp, billing_bp, replies_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -19,6 +19,7 @@ from app.contracts.models import ClientBalance, Contract, HourLot, LedgerEntry, 
 from app.core.events import OutboxEvent  # noqa: F401
 from app.core.lease import Lease  # noqa: F401
 from app.notifications.models import MailAttachment, MailMessage  # noqa: F401
+from app.replies.models import CannedReply  # noqa: F401
 from app.search.models import TicketSearch  # noqa: F401
 from app.sla.models import BusinessCalendar, SlaPolicy, SlaTarget, TicketPause  # noqa: F401
 from app.tickets.models import Attachment, Comment, Ticket, TicketChange, TicketRating, TicketSlaEvent  # noqa: F401

@@ -14,6 +14,7 @@ from app.billing.operations import LineInput, create_act, create_invoice, import
 from app.contracts.models import TicketClose
 from app.contracts.operations import create_contract, save_service
 from app.notifications.models import MailMessage, StaffNotice
+from app.replies.models import CannedReply
 from app.sla.operations import create_calendar, create_policy
 from app.tickets.operations import add_attachments, add_line, set_status
 from tests.billing_files import BILLING_PROFILE, Doc, one_c
@@ -58,6 +59,12 @@ TABLE = {
     ("GET", "/contracts/<int:contract_id>"): STAFF_PAGE,
     ("POST", "/contracts/<int:contract_id>/terms"): MANAGER_FORM_EMPTY,
     ("POST", "/contracts/<int:contract_id>/terminate"): MANAGER_FORM_EMPTY,
+    ("GET", "/replies/"): STAFF_PAGE,
+    ("POST", "/replies/"): STAFF_FORM_EMPTY,
+    ("GET", "/replies/<int:reply_id>"): STAFF_PAGE,
+    # a staff-wide reply: the managers' (an empty POST keeps its own values, so it saves unchanged)
+    ("POST", "/replies/<int:reply_id>"): row(302, 403, 403, 302),
+    ("POST", "/replies/<int:reply_id>/delete"): row(302, 403, 403, 302),
     ("GET", "/sla/calendars/<int:calendar_id>"): MANAGER_PAGE,
     ("POST", "/sla/calendars/<int:calendar_id>"): MANAGER_FORM_EMPTY,
     ("GET", "/sla/policies/<int:policy_id>"): MANAGER_PAGE,
@@ -232,6 +239,8 @@ def test_route_access(client, db, make, login, method, rule, role):
             one_c([Doc("700.00", "Возврат займа", payer_inn="7736207543")]), "s.txt", None).payment_ids[0])
         act = create_act(company, date.today(), None)
         send_act(act, None)
+    reply = CannedReply(title="Приветствие", body="Здравствуйте, {contact}!")   # the whole staff's
+    db.session.add(reply)
     calendar = policy = None
     if rule.startswith("/sla/"):
         calendar = create_calendar(name="Офис", timezone="Europe/Moscow", always_open=True)
@@ -255,7 +264,8 @@ def test_route_access(client, db, make, login, method, rule, role):
             .replace("<int:contract_id>", str(contract.id)).replace("<int:close_id>", str(close_id))
             .replace("<int:attachment_id>", str(attachment_id)).replace("<int:message_id>", str(failed_mail.id))
             .replace("<int:notice_id>", str(notice.id))
-            .replace("<name>", "clients").replace("<fmt>", "csv").replace("<token>", "no-such-link"))
+            .replace("<name>", "clients").replace("<fmt>", "csv").replace("<token>", "no-such-link")
+            .replace("<int:reply_id>", str(reply.id)))
     if calendar is not None:
         path = path.replace("<int:calendar_id>", str(calendar.id)).replace("<int:policy_id>", str(policy.id))
     if invoice is not None:

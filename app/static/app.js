@@ -31,6 +31,36 @@
     if (subject) subject.focus();
   });
 
+  // A destructive button asks first: <button data-confirm="Delete this line?">.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-confirm]") : null;
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+  });
+
+  // Canned replies on a ticket page: the list below the comment box, or Alt+1…9 in the box,
+  // inserts the reply (filled in for this ticket by the server) where the cursor is.
+  var insertReply = function (number) {
+    var template = document.getElementById("canned-reply-" + number);
+    var box = document.querySelector("textarea[name=body]");
+    if (!template || !box) return false;
+    var text = template.content ? template.content.textContent : template.textContent;
+    var start = box.selectionStart || 0, end = box.selectionEnd || 0;
+    box.value = box.value.slice(0, start) + text + box.value.slice(end);
+    box.selectionStart = box.selectionEnd = start + text.length;
+    box.focus();
+    return true;
+  };
+  document.addEventListener("change", function (event) {
+    if (event.target.id !== "canned-reply" || !event.target.value) return;
+    insertReply(event.target.value);
+    event.target.value = "";
+  });
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.target.name !== "body") return;
+    var digit = /^Digit([1-9])$/.exec(event.code || "");
+    if (digit && insertReply(digit[1])) event.preventDefault();
+  });
+
   // Live events (Socket.IO /events, authenticated by the session cookie): the ticket list and the
   // dashboard refresh themselves; a ticket page says when the ticket changed under the reader.
   if (window.io) {

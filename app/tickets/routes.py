@@ -21,6 +21,7 @@ from app.core.types import utcnow
 from app.core.web import format_minutes, load_or_404
 from app.extensions import db
 from app.notifications import operations as notices
+from app.replies.queries import filled_replies
 from app.tickets import attachments as attachment_store
 from app.tickets import operations, queries
 from app.tickets.forms import (
@@ -236,7 +237,8 @@ def _render_detail(ticket: Ticket, *, edit_form=None, comment_form=None, status_
         targets=targets, STATUS_ACTIONS=STATUS_ACTIONS, now=utcnow(),
         summary=contract_queries.balance_summary(ticket.client_id, utcnow()),
         lines=ledger_ops.ticket_lines(ticket.id), line_form=line_form or _line_form(ticket, formdata=None),
-        billing_form=BillingOverrideForm(formdata=None), BILLING_LABELS=BILLING_LABELS), status
+        billing_form=BillingOverrideForm(formdata=None), BILLING_LABELS=BILLING_LABELS,
+        canned=filled_replies(ticket, current_user)), status
 
 
 @bp.post("/tickets/<int:ticket_id>/edit")
@@ -309,6 +311,9 @@ def close(ticket_id: int):
     return redirect(url_for("tickets.close_preview", ticket_id=ticket_id)), 303
 
 
+LAST_SERVICE_KEY = "last_service_id"
+
+
 def _line_form(ticket: Ticket, formdata=_FORMDATA) -> LineForm:
     form = LineForm() if formdata is _FORMDATA else LineForm(formdata=None)
     form.service_id.choices = [(s.id, f"{s.code} · {s.name(str(get_locale()))} ({BILLING_LABELS[s.billing]})")
@@ -316,6 +321,9 @@ def _line_form(ticket: Ticket, formdata=_FORMDATA) -> LineForm:
     form.engineer_id.choices = _staff_choices()[1:]
     if formdata is not _FORMDATA:
         form.engineer_id.data = current_user.id
+        # the service chosen last stays chosen: an engineer logs the same kind of work line after line
+        if session.get(LAST_SERVICE_KEY) in {choice for choice, _label in form.service_id.choices}:
+            form.service_id.data = session[LAST_SERVICE_KEY]
     return form
 
 
@@ -329,6 +337,7 @@ def add_line(ticket_id: int):
             operations.add_line(ticket, current_user, service=db.session.get(Service, form.service_id.data),
                                 minutes=form.minutes.data, engineer=db.session.get(User, form.engineer_id.data),
                                 note=form.note.data or "", performed_on=form.performed_on.data)
+            session[LAST_SERVICE_KEY] = form.service_id.data
             return redirect(url_for("tickets.detail", ticket_id=ticket.id) + "#spec")
     return _render_detail(ticket, line_form=form, status=409 if ticket.status in ("closed", "cancelled") else 422)
 

@@ -1,0 +1,12 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class ReplyForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)])
+    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=5000)],
+                         description=_l("Placeholders: {client}, {contact}, {number}, {subject}, {balance}, {me} "
+                                        "(or {клиент}, {контакт}, {номер}, {тема}, {остаток}, {я})"))
+    shared = BooleanField(_l("For the whole staff (managers)"))
