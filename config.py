@@ -35,6 +35,8 @@ class Config:
     HOURDESK_LOCALES = ("ru", "en")
     #: Time zone used to show times to staff (clients may have their own).
     HOURDESK_OFFICE_TIMEZONE = os.environ.get("HOURDESK_OFFICE_TIMEZONE", "Europe/Moscow")
+    #: the currency contracts, rates and overage are in (ISO 4217); invoices and acts carry their own
+    HOURDESK_CURRENCY = os.environ.get("HOURDESK_CURRENCY", "RUB")
 
     BOOTSTRAP_SERVE_LOCAL = True  # offices may be offline: no CDN
 

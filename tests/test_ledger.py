@@ -323,7 +323,7 @@ def test_close_preview_then_close(desk, client, login, db):
     desk.contract(hours_per_month=1, months=1, overage_rate="600")
     t = desk.ticket(lines=(("SUP", 70), ("UPD", 30)))
     page = client.get(f"/tickets/{t.id}/close").get_data(as_text=True)
-    assert "Overage" in page and "15 min = 150.00" in page and "1:00 → <strong>0:00</strong>" in page
+    assert "Overage" in page and "0:15 h · RUB150.00" in page and "1:00 → <strong>0:00</strong>" in page
     assert db.session.query(TicketClose).count() == 0          # the preview writes nothing
     assert client.post(f"/tickets/{t.id}/close").status_code == 302
     assert db.session.query(TicketClose).one().overage_minutes == 15

@@ -524,3 +524,28 @@ def test_staff_set_a_clients_low_balance_threshold(portal, client, login, db, ma
     else:
         assert response.status_code == 422
         assert (company.low_balance_unit, company.low_balance_value) == (None, None)
+
+
+def test_a_refused_ticket_keeps_its_files_for_the_next_try(portal, client, login, db, app):
+    login(portal.a.contact)
+    moscow = ZoneInfo("Europe/Moscow")
+    too_early = (utcnow() + timedelta(hours=2)).astimezone(moscow)
+    refused = client.post("/portal/tickets/new", data={
+        "subject": "Не печатает", "priority": "normal", "desired_due_at": too_early.strftime("%Y-%m-%dT%H:%M"),
+        "attachments": [(io.BytesIO(b"error 42\n"), "log.txt"), (io.BytesIO(PNG), "screen.png")]})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "log.txt, screen.png" in page
+    token = re.search(r'name="held_files" value="([0-9a-f]+)"', page).group(1)
+    # a contact of another company cannot take them: its ticket gets none
+    login(portal.b.contact)
+    other = client.post("/portal/tickets/new", data={"subject": "Чужое", "priority": "normal", "held_files": token})
+    assert other.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+    login(portal.a.contact)
+    accepted = client.post("/portal/tickets/new", data={"subject": "Не печатает", "priority": "normal",
+                                                         "held_files": token})
+    assert accepted.status_code == 302
+    ticket = db.session.scalars(select(Ticket).where(Ticket.subject == "Не печатает")).one()
+    assert sorted(a.filename for a in ticket.attachments) == ["log.txt", "screen.png"]
+    assert not (Path(app.config["HOURDESK_ATTACHMENT_DIR"]) / "held" / token).exists()

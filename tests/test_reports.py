@@ -145,10 +145,22 @@ def manager(make, login):
     return login(make.user("manager", name="Менеджер"))
 
 
-def _csv(web, name, table=None, **args) -> list[dict]:
+def _csv_raw(web, name, table=None, **args) -> list[dict]:
     response = web.get(f"/reports/{name}/export.csv", query_string={**OCTOBER, **args, **({"table": table} if table else {})})
     assert response.status_code == 200 and response.mimetype == "text/csv"
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def _minutes(text: str) -> str:
+    hours, mins = text.lstrip("-").split(":")
+    return ("-" if text.startswith("-") else "") + str(int(hours) * 60 + int(mins))
+
+
+def _csv(web, name, table=None, **args) -> list[dict]:
+    """The export with its h:mm columns read back as minutes (the assertions below count minutes)."""
+    return [{(k[:-len(" (h:mm)")] + " (min)" if k.endswith(" (h:mm)") else k):
+             (_minutes(v) if k.endswith(" (h:mm)") and v else v) for k, v in row.items()}
+            for row in _csv_raw(web, name, table, **args)]
 
 
 def _page_rows(html: str, table: str) -> list[dict]:
@@ -283,23 +295,28 @@ def test_exports_match_the_page(history, client, manager):
         html = client.get(f"/reports/{name}", query_string=OCTOBER).get_data(as_text=True)
         page = _page_rows(html, table)
         assert page, (name, html[:3000])
-        exported = _csv(client, name, table=table)
+        exported = _csv_raw(client, name, table=table)
         book = load_workbook(io.BytesIO(client.get(f"/reports/{name}/export.xlsx",
                                                    query_string={**OCTOBER, "table": table}).data))
         sheet = list(book.active.iter_rows(values_only=True))
         assert len(page) == len(exported) == len(sheet) - 1, name
         header = list(sheet[0])
         assert header == list(exported[0].keys()), name
+        assert not [h for h in header if "(min)" in h], name        # hours:minutes, not minutes
         for shown, row, cells in zip(page, exported, sheet[1:], strict=True):
             for column, value in row.items():
                 cell = cells[header.index(column)]
-                assert ("" if cell is None else str(cell)) == value or float(cell) == float(value), (name, column)
-            # minutes on the page are h:mm, the export keeps minutes
+                if column.endswith("(h:mm)") and cell is not None:
+                    # XLSX: a duration (days, shown [h]:mm); CSV: the same as h:mm text
+                    minutes = cell.total_seconds() / 60 if hasattr(cell, "total_seconds") else cell * 1440
+                    assert round(minutes) == int(_minutes(value)), (name, column)
+                else:
+                    assert ("" if cell is None else str(cell)) == value or float(cell) == float(value), (name, column)
+            # minutes on the page are h:mm, and the export says the same
             for key, text in shown.items():
                 if text.count(":") == 1 and text.replace(":", "").replace("−", "").isdigit():
-                    minutes = [v for k, v in row.items() if k.endswith("(min)")]
-                    hours, mins = text.lstrip("−").split(":")
-                    assert str(int(hours) * 60 + int(mins)) in [m.lstrip("-") for m in minutes], (name, key)
+                    durations = [v.lstrip("-") for k, v in row.items() if k.endswith("(h:mm)")]
+                    assert text.lstrip("−") in durations, (name, key)
 
 
 def test_sorting_a_table(history, client, manager):

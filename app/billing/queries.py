@@ -99,6 +99,7 @@ class ReceivableRow:
     client_id: int
     client_name: str
     buckets: dict[str, Decimal]
+    client_inn: str = ""
 
     @property
     def total(self) -> Decimal:
@@ -107,15 +108,16 @@ class ReceivableRow:
 
 def receivables(today: date) -> list[ReceivableRow]:
     """Unpaid money of issued invoices per client, by days past the due date."""
-    rows = db.session.execute(select(Invoice.client_id, Client.name, Invoice.due_on, Invoice.total, Invoice.paid_amount)
+    rows = db.session.execute(select(Invoice.client_id, Client.name, Client.inn, Invoice.due_on, Invoice.total,
+                                     Invoice.paid_amount)
                               .join(Client, Client.id == Invoice.client_id)
                               .where(Invoice.status.in_(OPEN_INVOICE_STATUSES))).all()
     found: dict[int, ReceivableRow] = {}
-    for client_id, name, due_on, total, paid in rows:
+    for client_id, name, inn, due_on, total, paid in rows:
         overdue = (today - due_on).days if due_on else 0
         bucket = next(label for start, label in reversed(AGE_BUCKETS) if overdue >= start) if overdue > 0 else "not_due"
         row = found.setdefault(client_id, ReceivableRow(client_id, name, {label: Decimal("0.00")
-                                                                          for _s, label in AGE_BUCKETS}))
+                                                                          for _s, label in AGE_BUCKETS}, inn))
         row.buckets[bucket] += total - paid
     return sorted(found.values(), key=lambda r: -r.total)
 

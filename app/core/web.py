@@ -1,10 +1,12 @@
 """Web plumbing shared by every blueprint: loading by id, the login redirect, error pages,
 template filters and security headers. (Who may open what: `app.auth.access`.)"""
 
+from datetime import date
+
 import markdown as md
 import nh3
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -51,9 +53,16 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["hm"] = format_minutes
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else "—"
     app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)   # 12 345 in Russian, 12,345 in English
+    app.jinja_env.filters["day"] = lambda value, fmt="medium": format_date(value, fmt) if value else "—"
+    # "2026-10" → «окт. 2026 г.» / "Oct 2026": a chart's month under its bar
+    app.jinja_env.filters["month_short"] = lambda label: format_date(date.fromisoformat(label + "-01"), "LLL yy")
     app.jinja_env.filters["month_name"] = lambda value: format_date(value, "LLLL y")
-    # money as a plain amount with two decimals (contracts are in one currency, set by the office)
-    app.jinja_env.filters["money"] = lambda value: format_decimal(value or 0, "#,##0.00")
+    # money in the reader's format with its currency (the office's, HOURDESK_CURRENCY, unless a
+    # document names its own): «1 500,00 ₽», «RUB 1,500.00»; `amount`: the bare number (documents
+    # that write the currency in words)
+    app.jinja_env.filters["money"] = lambda value, currency=None: format_currency(
+        value or 0, currency or app.config["HOURDESK_CURRENCY"])
+    app.jinja_env.filters["amount"] = lambda value: format_decimal(value or 0, "#,##0.00")
 
     @app.after_request
     def security_headers(response):

@@ -23,6 +23,7 @@ from app.contracts import operations as ledger_ops
 from app.contracts.forms import BILLING_LABELS
 from app.core.errors import domain_errors
 from app.core.types import utcnow
+from app.core.uow import after_commit
 from app.core.web import format_minutes, load_or_404
 from app.extensions import db
 from app.portal import queries
@@ -122,14 +123,18 @@ def new_ticket():
     follow_up_of = _ticket(follow_up_id) if follow_up_id else None
     if follow_up_of is not None and request.method == "GET" and not form.subject.data:
         form.subject.data = _("Again: %(s)s", s=follow_up_of.subject)[:255]
+    held_token = request.form.get("held_files") or None
     if form.validate_on_submit():
         tz = _tz()
         desired = form.desired_due_at.data.replace(tzinfo=tz) if form.desired_due_at.data else None
         with domain_errors(form, default="subject") as outcome:
+            files = attachment_store.held(held_token, current_user.id) + attachment_store.uploaded(form.attachments.data)
             ticket = operations.create_ticket(
                 current_user, current_user.client, subject=form.subject.data, description=form.description.data or "",
                 priority=form.priority.data, channel="portal", requester=current_user, desired_due_at=desired,
-                files=attachment_store.uploaded(form.attachments.data), follow_up_of=follow_up_of)
+                files=files, follow_up_of=follow_up_of)
+            user_id = current_user.id
+            after_commit(db.session(), lambda: attachment_store.release(held_token, user_id))
             flash(_("Ticket %(n)s registered. We will keep you informed by e-mail.", n=ticket.number), "success")
             return redirect(url_for("portal.ticket", ticket_id=ticket.id))
         if outcome.error.code == "unrealistic_due_date":   # offer a date the client can take as it is
@@ -137,8 +142,15 @@ def new_ticket():
             form.desired_due_at.errors[:] = [
                 _("That is too early for this priority. The earliest we can promise is %(when)s.",
                   when=format_datetime(earliest, "d MMMM y, HH:mm"))]
+    if request.method == "POST" and not form.attachments.errors:
+        # refused for something else than its files: they wait for the next try
+        files = attachment_store.uploaded(form.attachments.data)
+        if files:
+            held_token, _names = attachment_store.hold(files, current_user.id, token=held_token)
     return render_template("portal/new_ticket.html", form=form, earliest=earliest, follow_up_of=follow_up_of,
-                           client=current_user.client), 422 if form.errors else 200
+                           client=current_user.client, held_token=held_token,
+                           held_names=attachment_store.held_names(held_token, current_user.id)), \
+        422 if form.errors else 200
 
 
 def _render_ticket(ticket: Ticket, *, comment_form=None, reopen_form=None, rating_form=None, status=200):

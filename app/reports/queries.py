@@ -117,6 +117,17 @@ def _names(model, ids) -> dict[int, str]:
 
 # --- utilisation (also the API's figures) -------------------------------------------------------
 
+def _inns(ids) -> dict[int, str]:
+    """Each client's INN: every table that lists clients shows it (clients are told apart by it)."""
+    ids = {i for i in ids if i}
+    return dict(db.session.execute(select(Client.id, Client.inn).where(Client.id.in_(ids))).all()) if ids else {}
+
+
+def _priority_label(priority: str) -> str:
+    from app.tickets.forms import PRIORITY_LABELS  # the words the desk uses for a priority
+    return str(PRIORITY_LABELS.get(priority, priority))
+
+
 def utilisation(period: Period, group: str, filters: Filters = Filters()) -> list[dict]:
     """Raw minutes of lines performed in the period by billing, and distinct tickets, per engineer
     or per client. Engineers without work in the period are listed with zeros (unless a client or
@@ -240,10 +251,11 @@ def clients_table(period: Period, filters: Filters, now: datetime) -> Table:
     for r in db.session.execute(ratings):
         by_client[r.client_id].update(csat=round(int(r.total) / r.n, 2), ratings=int(r.n))
 
-    names = _names(Client, by_client)
+    names, inns = _names(Client, by_client), _inns(by_client)
     rows = []
     for client_id, figures in by_client.items():
         row = {"client": (names.get(client_id, "—"), url_for("clients.detail", client_id=client_id)),
+               "inn": inns.get(client_id),
                "granted": 0, "debited": 0, "expired": 0, "hourly": 0, "paid": 0, "free": 0, "overage": 0,
                "overage_money": Decimal("0.00"), "tickets": 0, "resolution": None, "response_met": None,
                "resolution_met": None, "csat": None, "ratings": 0}
@@ -251,7 +263,7 @@ def clients_table(period: Period, filters: Filters, now: datetime) -> Table:
         rows.append(row)
     rows.sort(key=lambda r: (-(r["hourly"] + r["paid"] + r["free"]), r["client"][0]))
     return Table("clients", _("By client"), [
-        Column("client", _("Client"), "link"), Column("granted", _("Granted"), "minutes"),
+        Column("client", _("Client"), "link"), Column("inn", _("INN"), "text"), Column("granted", _("Granted"), "minutes"),
         Column("debited", _("Debited"), "minutes"), Column("expired", _("Expired"), "minutes"),
         Column("hourly", _("Hourly work"), "minutes"), Column("paid", _("Paid work"), "minutes"),
         Column("free", _("Free work"), "minutes"), Column("overage", _("Overage"), "minutes"),
@@ -320,7 +332,7 @@ def difficult_table(period: Period, filters: Filters, *, basis: str = "minutes",
     index = 0 if basis == "minutes" else 1
     total_used = sum(v[index] for v in consumed.values())
     total_value = sum(value.values())
-    names = _names(Client, consumed)
+    names, inns = _names(Client, consumed), _inns(consumed)
     rows = []
     for client_id, used in consumed.items():
         used_share = _percent(used[index], total_used, 2) or 0.0
@@ -330,12 +342,13 @@ def difficult_table(period: Period, filters: Filters, *, basis: str = "minutes",
         if used_share < min_share or (times is not None and times < ratio):
             continue
         rows.append({"client": (names.get(client_id, "—"), url_for("clients.detail", client_id=client_id)),
-                     "used": used[0], "tickets": used[1], "used_share": used_share,
+                     "inn": inns.get(client_id), "used": used[0], "tickets": used[1], "used_share": used_share,
                      "contract_minutes": value.get(client_id, 0), "value_share": value_share, "times": times})
     rows.sort(key=lambda r: (r["times"] is not None, -(r["times"] or 0), -r["used_share"]))
     what = _("minutes") if basis == "minutes" else _("tickets")
     return Table("difficult", _("Difficult clients"), [
-        Column("client", _("Client"), "link"), Column("used", _("Logged"), "minutes"), Column("tickets", _("Tickets")),
+        Column("client", _("Client"), "link"), Column("inn", _("INN"), "text"), Column("used", _("Logged"), "minutes"),
+        Column("tickets", _("Tickets")),
         Column("used_share", _("Share of %(what)s", what=what), "share"),
         Column("contract_minutes", _("Prepaid per month"), "minutes"),
         Column("value_share", _("Share of contract value"), "share"), Column("times", _("Times their share"), "ratio")],
@@ -369,7 +382,7 @@ def updates_only_table(period: Period, filters: Filters, *, update_share: float 
                 w["hourly"] += int(minutes)
         balances = dict(db.session.execute(select(ClientBalance.client_id, ClientBalance.balance_minutes)
                                            .where(ClientBalance.client_id.in_(list(contracts)))).all())
-        names = _names(Client, contracts)
+        names, inns = _names(Client, contracts), _inns(contracts)
         rows = []
         for client_id, per_month in contracts.items():
             w = work.get(client_id)
@@ -381,11 +394,11 @@ def updates_only_table(period: Period, filters: Filters, *, update_share: float 
             if updates < update_share or used > hourly_share:
                 continue
             rows.append({"client": (names.get(client_id, "—"), url_for("clients.detail", client_id=client_id)),
-                         "total": w["total"], "updates": w["updates"], "updates_share": updates, "hourly": w["hourly"],
+                         "inn": inns.get(client_id), "total": w["total"], "updates": w["updates"], "updates_share": updates, "hourly": w["hourly"],
                          "prepaid": prepaid, "hourly_used": used, "balance": balances.get(client_id, 0)})
         rows.sort(key=lambda r: -r["balance"])
     return Table("updates_only", _("Pays but only uses updates"), [
-        Column("client", _("Client"), "link"), Column("total", _("Logged"), "minutes"),
+        Column("client", _("Client"), "link"), Column("inn", _("INN"), "text"), Column("total", _("Logged"), "minutes"),
         Column("updates", _("Free updates"), "minutes"), Column("updates_share", _("Updates share"), "percent"),
         Column("hourly", _("Hourly work"), "minutes"), Column("prepaid", _("Prepaid for the period"), "minutes"),
         Column("hourly_used", _("Prepaid hours used"), "percent"), Column("balance", _("Balance now"), "minutes")],
@@ -436,7 +449,7 @@ def breaches_table(period: Period, filters: Filters, now: datetime, limit: int =
                Ticket.acknowledged_at, Ticket.resolution_due_at, Ticket.resolved_at,
                _breach_recorded("resolution_breach").label("breach_recorded"), _deadline_moved().label("moved"))
         .where(*conditions).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).all()
-    names = _names(Client, {t.client_id for t in found})
+    names, inns = _names(Client, {t.client_id for t in found}), _inns({t.client_id for t in found})
     rows = []
     for t in found:
         late = []
@@ -447,11 +460,12 @@ def breaches_table(period: Period, filters: Filters, now: datetime, limit: int =
                                                           or (t.resolved_at is None and t.resolution_due_at < now))):
             late.append(_("resolution"))
         rows.append({"ticket": (f"#{t.id} {t.subject}", url_for("tickets.detail", ticket_id=t.id)),
-                     "client": names.get(t.client_id, "—"), "priority": t.priority, "created": t.created_at,
+                     "client": names.get(t.client_id, "—"), "inn": inns.get(t.client_id),
+                     "priority": _priority_label(t.priority), "created": t.created_at,
                      "breached": ", ".join(late), "due": t.resolution_due_at, "resolved": t.resolved_at,
                      "moved": _("yes") if t.moved else ""})
     return Table("breaches", _("SLA breaches"), [
-        Column("ticket", _("Ticket"), "link"), Column("client", _("Client"), "text"),
+        Column("ticket", _("Ticket"), "link"), Column("client", _("Client"), "text"), Column("inn", _("INN"), "text"),
         Column("priority", _("Priority"), "text"), Column("created", _("Registered"), "datetime"),
         Column("breached", _("Breached"), "text"), Column("due", _("Resolution due"), "datetime"),
         Column("moved", _("Deadline moved"), "text"), Column("resolved", _("Resolved"), "datetime")], rows,
@@ -470,13 +484,14 @@ def moved_deadlines_table(period: Period, filters: Filters, limit: int = 500) ->
         .join(Ticket, Ticket.id == TicketChange.ticket_id).where(*conditions)
         .order_by(TicketChange.at.desc(), TicketChange.id.desc()).limit(limit)).all()
     clients, people = _names(Client, {m.client_id for m in found}), _names(User, {m.user_id for m in found})
+    inns = _inns({m.client_id for m in found})
     rows = [{"ticket": (f"#{m.id} {m.subject}", url_for("tickets.detail", ticket_id=m.id)),
-             "client": clients.get(m.client_id, "—"), "at": m.at,
+             "client": clients.get(m.client_id, "—"), "inn": inns.get(m.client_id), "at": m.at,
              "from": datetime.fromisoformat(m.old_value) if m.old_value else None,
              "to": datetime.fromisoformat(m.new_value) if m.new_value else None,
              "by": people.get(m.user_id, "—"), "reason": m.reason} for m in found]
     return Table("moved", _("Deadlines moved"), [
-        Column("ticket", _("Ticket"), "link"), Column("client", _("Client"), "text"),
+        Column("ticket", _("Ticket"), "link"), Column("client", _("Client"), "text"), Column("inn", _("INN"), "text"),
         Column("at", _("When"), "datetime"), Column("from", _("From"), "datetime"), Column("to", _("To"), "datetime"),
         Column("by", _("By"), "text"), Column("reason", _("Reason"), "text")], rows,
         note=_("Newest first, at most %(n)d.", n=limit))

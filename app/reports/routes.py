@@ -1,6 +1,7 @@
 """Managers' reports: utilisation, clients, difficult clients, update-only clients, SLA, trends.
 Every table can be downloaded as CSV or XLSX with the same filters."""
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -122,7 +123,9 @@ def export(name: str, fmt: str):
         table.sort(request.args["sort"], request.args.get("dir", "desc") != "asc")
     filename = f"hourdesk-{table.name}-{period.start.isoformat()}-{period.end.isoformat()}.{fmt}"
     if fmt == "csv":
-        body, mimetype = "\ufeff" + to_csv(table), "text/csv; charset=utf-8"   # the BOM: Excel reads UTF-8
+        # the BOM: Excel reads UTF-8; Russian Excel wants `;` and a decimal comma
+        body = "\ufeff" + to_csv(table, russian=str(get_locale()) == "ru")
+        mimetype = "text/csv; charset=utf-8"
     else:
         body, mimetype = to_xlsx(table), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-#: how a column's values are shown; exports keep the raw value (minutes stay minutes)
-#: ("share": a percent with two decimals, for small shares of many clients)
+#: how a column's values are shown ("share": a percent with two decimals, for small shares of many
+#: clients); exports write minutes as hours:minutes (XLSX: a duration cell Excel can add up)
 KINDS = ("text", "link", "int", "minutes", "percent", "share", "money", "ratio", "datetime")
 
 
@@ -63,12 +64,32 @@ class Table:
         return value
 
 
-def to_csv(table: Table) -> str:
+def hours_minutes(minutes: int) -> str:
+    """Minutes as h:mm for a spreadsheet (an ASCII minus: Excel reads it as a number's sign)."""
+    sign = "-" if minutes < 0 else ""
+    hours, mins = divmod(abs(int(minutes)), 60)
+    return f"{sign}{hours}:{mins:02d}"
+
+
+def to_csv(table: Table, *, russian: bool = False) -> str:
+    """CSV as the reader's Excel opens it: for Russian, `;` between fields and a decimal comma
+    (Russian Excel splits on `;` and reads «1234,50» as a number); otherwise `,` and a point.
+    Minutes are written as h:mm, which Excel reads as a duration."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=";" if russian else ",")
     writer.writerow([_header(c) for c in table.columns])
     for row in table.rows:
-        writer.writerow(["" if (v := table.plain(row, c)) is None else v for c in table.columns])
+        cells = []
+        for column in table.columns:
+            value = table.plain(row, column)
+            if value is None:
+                value = ""
+            elif column.kind == "minutes":
+                value = hours_minutes(value)
+            elif russian and isinstance(value, (Decimal, float)):
+                value = str(value).replace(".", ",")
+            cells.append(value)
+        writer.writerow(cells)
     return out.getvalue()
 
 
@@ -82,6 +103,7 @@ def to_xlsx(table: Table) -> bytes:
     sheet.freeze_panes = "A2"
     sheet.append([_header(c) for c in table.columns])
     money = {i for i, c in enumerate(table.columns) if c.kind == "money"}
+    durations = {i for i, c in enumerate(table.columns) if c.kind == "minutes"}
     for row in table.rows:
         values = []
         for index, column in enumerate(table.columns):
@@ -89,6 +111,10 @@ def to_xlsx(table: Table) -> bytes:
             if index in money and value is not None:
                 value = WriteOnlyCell(sheet, value=float(value))
                 value.number_format = "#,##0.00"
+            elif index in durations and value is not None:
+                # a duration in days, shown as hours:minutes past 24 (sums stay sums)
+                value = WriteOnlyCell(sheet, value=int(value) / 1440)
+                value.number_format = "[h]:mm"
             elif isinstance(value, Decimal):
                 value = float(value)
             values.append(value)
@@ -99,5 +125,5 @@ def to_xlsx(table: Table) -> bytes:
 
 
 def _header(column: Column) -> str:
-    unit = {"minutes": " (min)", "percent": " (%)", "share": " (%)"}.get(column.kind, "")
+    unit = {"minutes": " (" + _("h:mm") + ")", "percent": " (%)", "share": " (%)"}.get(column.kind, "")
     return f"{column.label}{unit}"

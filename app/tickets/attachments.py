@@ -5,9 +5,12 @@ A file is accepted when its extension is on the list and its content is what the
 binary signature). Files are stored under a random name, never one derived from the upload.
 """
 import hashlib
+import json
 import os
 import secrets
+import shutil
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,3 +159,81 @@ def send(attachment):
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- files held for a form that was refused -------------------------------------------------------
+# A browser cannot refill a file input: when a form with files is refused (a date too early, a
+# missing subject), the files wait here under a random token the page carries, bound to the
+# uploader, until the form is sent again (or a day passes).
+
+HELD_LIFETIME_SECONDS = 24 * 3600
+
+
+def _held_root() -> Path:
+    return _root() / "held"
+
+
+def hold(files: list[tuple[str, BinaryIO]], user_id: int, *, token: str | None = None) -> tuple[str, list[str]]:
+    """Keep these (name, stream) files for `user_id` (added to `token`'s when given); the token and
+    every held name. Names are checked as on upload; a refused name is dropped, not held."""
+    _forget_old_holds()
+    token = token if token and token.isalnum() and (_held_root() / token).is_dir() else secrets.token_hex(16)
+    folder = _held_root() / token
+    folder.mkdir(parents=True, exist_ok=True)
+    index = _held_index(folder)
+    if index.get("user_id") not in (None, user_id):
+        raise ValidationFailed(_("These files belong to someone else."), code="held_files", field="attachments")
+    index["user_id"] = user_id
+    for raw_name, stream in files:
+        try:
+            name, _type = check_name(raw_name)
+        except ValidationFailed:
+            continue
+        part = f"{len(index.setdefault('files', []))}"
+        with open(folder / part, "wb") as out:
+            while chunk := stream.read(_CHUNK):
+                out.write(chunk)
+        index["files"].append([part, name])
+    (folder / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    return token, [name for _part, name in index.get("files", [])]
+
+
+def held(token: str | None, user_id: int) -> list[tuple[str, BinaryIO]]:
+    """The files held under `token` for `user_id`, as (name, stream) pairs; none for a stranger."""
+    if not token or not token.isalnum():
+        return []
+    folder = _held_root() / token
+    index = _held_index(folder)
+    if index.get("user_id") != user_id:
+        return []
+    return [(name, open(folder / part, "rb")) for part, name in index.get("files", [])]
+
+
+def held_names(token: str | None, user_id: int) -> list[str]:
+    if not token or not token.isalnum():
+        return []
+    index = _held_index(_held_root() / token)
+    return [name for _part, name in index.get("files", [])] if index.get("user_id") == user_id else []
+
+
+def release(token: str | None, user_id: int) -> None:
+    """Forget `user_id`'s held files (they are stored with the ticket now); another's stay."""
+    if token and token.isalnum() and _held_index(_held_root() / token).get("user_id") == user_id:
+        shutil.rmtree(_held_root() / token, ignore_errors=True)
+
+
+def _held_index(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _forget_old_holds() -> None:
+    root = _held_root()
+    if not root.is_dir():
+        return
+    cutoff = time.time() - HELD_LIFETIME_SECONDS
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
