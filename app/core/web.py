@@ -4,6 +4,7 @@ template filters and security headers. (Who may open what: `app.auth.access`.)""
 from datetime import date
 
 import markdown as md
+from babel.units import format_unit
 import nh3
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
@@ -53,6 +54,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["hm"] = format_minutes
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, "long") if value else "—"
     app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)   # 12 345 in Russian, 12,345 in English
+    app.jinja_env.filters["fixed"] = lambda value, digits=1: format_decimal(value, "#,##0." + "0" * digits)
+    app.jinja_env.filters["filesize"] = format_file_size
     app.jinja_env.filters["day"] = lambda value, fmt="medium": format_date(value, fmt) if value else "—"
     # "2026-10" → «окт. 2026 г.» / "Oct 2026": a chart's month under its bar
     app.jinja_env.filters["month_short"] = lambda label: format_date(date.fromisoformat(label + "-01"), "LLL yy")
@@ -75,6 +78,13 @@ def init_app(app: Flask) -> None:
             "script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'",
         )
         return response
+
+
+def format_file_size(size: int) -> str:
+    """«12 кБ», «1,5 MB»: in the reader's language and number format."""
+    if size >= 1024 * 1024:
+        return format_unit(round(size / (1024 * 1024), 1), "digital-megabyte", "short", locale=get_locale())
+    return format_unit(max(1, round(size / 1024)), "digital-kilobyte", "short", locale=get_locale())
 
 
 def format_minutes(minutes: int | None) -> str:
