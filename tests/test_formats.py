@@ -1,8 +1,8 @@
 """The formats people use (issue 12): CSV that Russian Excel opens, hours:minutes in exports, an
 INN wherever clients are listed, money with its currency, overage without a rate said in words."""
 import csv
-import re
 import io
+import re
 from datetime import date, datetime, timezone
 
 from sqlalchemy import update

@@ -4,8 +4,8 @@ template filters and security headers. (Who may open what: `app.auth.access`.)""
 from datetime import date
 
 import markdown as md
-from babel.units import format_unit
 import nh3
+from babel.units import format_unit
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
