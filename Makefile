@@ -6,7 +6,7 @@ FLASK := HOURDESK_ENV=$${HOURDESK_ENV:-development} $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint venv translations messages db clean bench
+.PHONY: run test lint venv translations messages db clean bench serve-prod
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -39,6 +39,11 @@ run: db
 	@echo "Hourdesk: http://$(HOST):$(PORT)/"
 	@$(FLASK) scheduler run & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) serve --host $(HOST) --port $(PORT)
+
+# The production set-up on this machine: gunicorn (HOURDESK_WEB_PROCESSES, default 2) on PostgreSQL
+# and Redis, and the scheduler (deploy/serve-local says what it starts and what it takes from you).
+serve-prod: venv
+	deploy/serve-local
 
 # The linter (pyproject.toml), then the whole suite on SQLite; again on PostgreSQL when
 # HOURDESK_TEST_POSTGRES_URL is set (CI sets it).

@@ -4,6 +4,7 @@
 accident), `development` (what `make run` uses) or `testing`.
 """
 import os
+from urllib.parse import urlsplit
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -58,6 +59,13 @@ class Config:
     HOURDESK_ANNOUNCE_CALENDAR = os.environ.get("HOURDESK_ANNOUNCE_CALENDAR", "")
     #: e.g. redis://127.0.0.1:6379/0 when several web processes serve Socket.IO clients
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    #: how browsers and agents reach Socket.IO: "polling,websocket" (one process), or "websocket"
+    #: when several processes serve it (long-polling would need every request of a client to reach
+    #: the same process; WebSocket is one connection to one process)
+    HOURDESK_SOCKETIO_TRANSPORTS = [t.strip() for t in os.environ.get(
+        "HOURDESK_SOCKETIO_TRANSPORTS", "polling,websocket").split(",") if t.strip()]
+    #: how many web processes serve this database (deploy/gunicorn.conf.py reads it too)
+    HOURDESK_WEB_PROCESSES = int(os.environ.get("HOURDESK_WEB_PROCESSES", "1"))
     #: how often the web process delivers outbox events to Socket.IO rooms
     HOURDESK_OUTBOX_POLL_SECONDS = float(os.environ.get("HOURDESK_OUTBOX_POLL_SECONDS", "0.25"))
     #: how often the scheduler looks for SLA warnings and breaches
@@ -120,6 +128,36 @@ class Config:
                 "HOURDESK_BASE_URL is not set: e-mails link to the address people open Hourdesk at "
                 "(e.g. `export HOURDESK_BASE_URL=https://desk.example.ru`)."
             )
+        if cls.ENV_NAME == "production":
+            cls._check_production()
+
+    @classmethod
+    def _check_production(cls) -> None:
+        """What a production start must not get wrong, each with what to do about it."""
+        host = urlsplit(cls.HOURDESK_BASE_URL).hostname or ""
+        if host in ("localhost", "127.0.0.1", "::1", "0.0.0.0"):   # the development default, or a bare loopback
+            raise RuntimeError(
+                f"HOURDESK_BASE_URL is {cls.HOURDESK_BASE_URL}: in production it must be the address people "
+                "open Hourdesk at (e-mail links and the live events' origin check use it).")
+        database = cls.SQLALCHEMY_DATABASE_URI or "sqlite"
+        several = cls.HOURDESK_WEB_PROCESSES > 1
+        if several and database.startswith("sqlite"):
+            raise RuntimeError(
+                f"HOURDESK_WEB_PROCESSES is {cls.HOURDESK_WEB_PROCESSES} on SQLite: one database file takes one "
+                "writer at a time, so several web processes would queue on its lock. Serve one process "
+                "(HOURDESK_WEB_PROCESSES=1), or set DATABASE_URL to PostgreSQL.")
+        if several and not cls.SOCKETIO_MESSAGE_QUEUE:
+            raise RuntimeError(
+                "Several web processes need SOCKETIO_MESSAGE_QUEUE (e.g. redis://127.0.0.1:6379/0): live "
+                "events are sent by one process and must reach sockets held by the others.")
+        if several and "polling" in cls.HOURDESK_SOCKETIO_TRANSPORTS:
+            raise RuntimeError(
+                "Several web processes need HOURDESK_SOCKETIO_TRANSPORTS=websocket: a long-polling client's "
+                "requests would land on different processes.")
+        if several and cls.RATELIMIT_STORAGE_URI.startswith("memory"):
+            raise RuntimeError(
+                "Several web processes need RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379/1): log-in "
+                "limits kept in one process's memory would multiply by the number of processes.")
 
 
 class DevelopmentConfig(Config):

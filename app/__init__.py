@@ -52,7 +52,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app.core import db_setup, i18n, uow
+    from app.core import db_setup, i18n, live, uow, web
     from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate, socketio
 
     db.init_app(app)
@@ -63,9 +63,12 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     bootstrap.init_app(app)
     limiter.init_app(app)
-    # Same-origin browsers only; the voice agent is not a browser and sends no Origin header.
+    # Browsers from the office's own address only (a page elsewhere, with a staff member's cookie,
+    # must not listen in); the voice agent is not a browser and sends no Origin header.
     socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"], async_mode="threading",
-                      cors_allowed_origins=[])
+                      cors_allowed_origins=live.origin_check(app), transports=app.config["HOURDESK_SOCKETIO_TRANSPORTS"])
+    # after Socket.IO has wrapped the app: its answers carry the headers too
+    app.wsgi_app = web.SecurityHeaders(app.wsgi_app, web.security_headers(app.config))
     uow.install(db.session)
     with app.app_context():
         db_setup.configure_engine(db.engine)
@@ -108,10 +111,11 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.billing.tasks import billing_cli
     from app.contracts.tasks import ledger_cli
+    from app.core.backup import backup_command
     from app.demo import demo_cli
     from app.notifications.delivery import mail_cli
     from app.scheduler import scheduler_cli
     from app.search.operations import search_cli
 
-    for command in (users_cli, demo_cli, ledger_cli, scheduler_cli, mail_cli, billing_cli, search_cli):
+    for command in (users_cli, demo_cli, ledger_cli, scheduler_cli, mail_cli, billing_cli, search_cli, backup_command):
         app.cli.add_command(command)

@@ -62,8 +62,10 @@ class Speaker:
 
 def run(server: str, token: str, wav_dir: Path | None, rate: int | None = None) -> int:
     speaker = Speaker(wav_dir, rate)
+    # not a browser: no Origin header (the server checks a browser's Origin against its own address;
+    # the agent proves who it is with its token instead)
     client = socketio.Client(reconnection=True, reconnection_delay=1, reconnection_delay_max=30,
-                             randomization_factor=0.5)
+                             randomization_factor=0.5, websocket_extra_options={"suppress_origin": True})
     refused = threading.Event()
 
     @client.on("announce", namespace="/events")
@@ -90,7 +92,9 @@ def run(server: str, token: str, wav_dir: Path | None, rate: int | None = None) 
     delay = 1.0
     while not refused.is_set():
         try:
-            client.connect(server, namespaces=["/events"], auth={"token": token, "speaker": True}, wait_timeout=10)
+            # WebSocket only: it works with one web process or several (long-polling needs one)
+            client.connect(server, namespaces=["/events"], auth={"token": token, "speaker": True}, wait_timeout=10,
+                           transports=["websocket"])
             client.wait()   # returns when the client gives up reconnecting
         except socketio.exceptions.ConnectionError as exc:
             if refused.is_set():

@@ -15,11 +15,13 @@ import os
 import socket
 import threading
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from sqlalchemy import select
+from werkzeug.serving import WSGIRequestHandler
 
 from app.core import lease
 from app.core.db_setup import serialized_writes
@@ -31,6 +33,31 @@ NAMESPACE = "/events"
 LEASE_NAME = "outbox"
 _started: set[int] = set()
 _start_lock = threading.Lock()
+
+
+def origin_check(app: Flask):
+    """Socket.IO's Origin check: the configured address (HOURDESK_BASE_URL), and in development
+    and tests also the address the request itself came to (servers there listen on any port)."""
+    configured = _origin(app.config["HOURDESK_BASE_URL"])
+    production = app.config.get("ENV_NAME") == "production"
+
+    def allowed(origin: str | None, environ: dict) -> bool:
+        if not origin:   # not a browser (the voice agent): nothing to check here
+            return False
+        if origin.rstrip("/") == configured:
+            return True
+        if production:
+            return False
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin.rstrip("/") == own
+    return allowed
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    port = f":{parts.port}" if parts.port and parts.port != default_port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
 
 
 def rooms_for(user, wants_speaker: bool) -> list[str]:
@@ -114,6 +141,12 @@ def init_app(app: Flask, *, user_for_token) -> None:
     serve_command(app)
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """No server or Python version in the `Server` header (nothing to look up exploits by)."""
+    server_version = "Hourdesk"
+    sys_version = ""
+
+
 def serve_command(app: Flask):
     import click
 
@@ -132,4 +165,4 @@ def serve_command(app: Flask):
         gc.collect()
         gc.freeze()
         socketio.run(app, host=host, port=port, use_reloader=False, log_output=False,
-                     allow_unsafe_werkzeug=True)
+                     allow_unsafe_werkzeug=True, request_handler=_QuietHandler)

@@ -67,17 +67,37 @@ def init_app(app: Flask) -> None:
         value or 0, currency or app.config["HOURDESK_CURRENCY"])
     app.jinja_env.filters["amount"] = lambda value: format_decimal(value or 0, "#,##0.00")
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'",
-        )
-        return response
+
+def security_headers(config) -> list[tuple[str, str]]:
+    """The headers every response carries (pages, files, the API and Socket.IO alike); a response
+    that sets one itself (a file's sandboxing CSP) keeps its own."""
+    headers = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        # 'self' covers the app's own WebSocket address (CSP level 3): no other host may be reached
+        ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+                                    "base-uri 'self'; form-action 'self'"),
+    ]
+    if config.get("SESSION_COOKIE_SECURE"):   # served over HTTPS: browsers must never fall back to HTTP
+        headers.append(("Strict-Transport-Security", "max-age=31536000"))
+    return headers
+
+
+class SecurityHeaders:
+    """WSGI middleware, outermost: Socket.IO answers before Flask sees the request, so the headers
+    are added here rather than in an `after_request`."""
+
+    def __init__(self, wsgi_app, headers: list[tuple[str, str]]):
+        self.wsgi_app, self.headers = wsgi_app, headers
+
+    def __call__(self, environ, start_response):
+        def start(status, response_headers, exc_info=None):
+            present = {name.lower() for name, _value in response_headers}
+            extra = [(name, value) for name, value in self.headers if name.lower() not in present]
+            return start_response(status, [*response_headers, *extra], exc_info)
+        return self.wsgi_app(environ, start)
 
 
 def format_file_size(size: int) -> str:

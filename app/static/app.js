@@ -64,7 +64,7 @@
   // Live events (Socket.IO /events, authenticated by the session cookie): the ticket list and the
   // dashboard refresh themselves; a ticket page says when the ticket changed under the reader.
   if (window.io) {
-    var socket = window.io("/events");
+    var socket = window.io("/events", { transports: document.body.dataset.socketTransports.split(",") });
     var refreshList = function () {
       var filters = document.getElementById("ticket-filters");
       if (filters && window.htmx) window.htmx.trigger(filters, "submit");

@@ -9,7 +9,8 @@
   if (!button || !window.io) return;
   button.addEventListener("click", function () {
     button.disabled = true;
-    var socket = window.io("/events", { auth: { speaker: true } });
+    var socket = window.io("/events", { auth: { speaker: true },
+                                         transports: document.body.dataset.socketTransports.split(",") });
     socket.on("connect", function () { state.textContent = state.dataset.on; state.dataset.connected = "1"; });
     socket.on("disconnect", function () { state.textContent = state.dataset.off; state.dataset.connected = "0"; });
     socket.on("announce", function (data) {

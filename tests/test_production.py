@@ -1,0 +1,140 @@
+"""The production path (issue 13): start-up checks that refuse unsafe settings, Socket.IO's Origin
+check, security headers on every response (Socket.IO's too), and backups that restore."""
+import shutil
+import subprocess
+from datetime import date
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from app import create_app
+from app.contracts.models import ClientBalance, LedgerEntry
+from app.contracts.operations import create_contract, save_service
+from app.core.backup import backup_command
+from app.extensions import db as _db
+from app.tickets.models import Ticket
+from app.tickets.operations import add_line, set_status
+from config import Config, TestingConfig
+from tests.conftest import MIGRATIONS, require, scratch_postgres_database
+
+
+def _production(**settings) -> type[Config]:
+    values = dict(SECRET_KEY="x" * 64, HOURDESK_BASE_URL="https://desk.example.ru",
+                  SQLALCHEMY_DATABASE_URI="postgresql+psycopg://h@db/h", HOURDESK_WEB_PROCESSES=2,
+                  SOCKETIO_MESSAGE_QUEUE="redis://127.0.0.1:6379/0", HOURDESK_SOCKETIO_TRANSPORTS=["websocket"],
+                  RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/1")
+    values.update(settings)
+    return type("ProductionUnderTest", (Config,), values)
+
+
+def test_a_sound_production_configuration_starts():
+    _production().check()
+    _production(SQLALCHEMY_DATABASE_URI=None, HOURDESK_WEB_PROCESSES=1, SOCKETIO_MESSAGE_QUEUE=None,
+                HOURDESK_SOCKETIO_TRANSPORTS=["polling", "websocket"], RATELIMIT_STORAGE_URI="memory://").check()
+
+
+@pytest.mark.parametrize("settings, says", [
+    ({"SECRET_KEY": None}, "SECRET_KEY is not set"),
+    ({"HOURDESK_BASE_URL": ""}, "HOURDESK_BASE_URL is not set"),
+    ({"HOURDESK_BASE_URL": "http://127.0.0.1:5000"}, "must be the address people open Hourdesk at"),
+    ({"HOURDESK_BASE_URL": "http://localhost:8000"}, "must be the address people open Hourdesk at"),
+    ({"SQLALCHEMY_DATABASE_URI": None}, "on SQLite"),
+    ({"SQLALCHEMY_DATABASE_URI": "sqlite:////var/lib/hourdesk/h.sqlite3"}, "on SQLite"),
+    ({"SOCKETIO_MESSAGE_QUEUE": None}, "need SOCKETIO_MESSAGE_QUEUE"),
+    ({"HOURDESK_SOCKETIO_TRANSPORTS": ["polling", "websocket"]}, "HOURDESK_SOCKETIO_TRANSPORTS=websocket"),
+    ({"RATELIMIT_STORAGE_URI": "memory://"}, "need RATELIMIT_STORAGE_URI"),
+])
+def test_production_refuses_to_start_with_unsafe_settings(settings, says):
+    with pytest.raises(RuntimeError, match=says):
+        _production(**settings).check()
+
+
+def _handshake(web, origin: str | None):
+    headers = {"Origin": origin} if origin else {}
+    return web.get("/socket.io/?EIO=4&transport=polling", headers=headers)
+
+
+def test_socketio_hears_only_the_offices_own_origin(app):
+    web = app.test_client()
+    assert _handshake(web, "http://evil.example").status_code == 400
+    assert _handshake(web, "http://localhost").status_code == 200       # the address this request came to
+    assert _handshake(web, None).status_code == 200                     # the voice agent: no browser, no Origin
+    production = create_app(_production(SQLALCHEMY_DATABASE_URI="sqlite://", HOURDESK_WEB_PROCESSES=1,
+                                        HOURDESK_SOCKETIO_TRANSPORTS=["polling", "websocket"],
+                                        RATELIMIT_STORAGE_URI="memory://"))
+    desk = production.test_client()
+    assert _handshake(desk, "https://desk.example.ru").status_code == 200
+    assert _handshake(desk, "http://localhost").status_code == 400      # production: the configured address only
+    assert _handshake(desk, "https://desk.example.ru.evil.example").status_code == 400
+
+
+def test_every_response_carries_the_security_headers(app):
+    web = app.test_client()
+    for response in (_handshake(web, None), web.get("/login"), web.get("/api/v1/openapi.json")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "connect-src 'self';" in response.headers["Content-Security-Policy"]
+        assert "ws:" not in response.headers["Content-Security-Policy"]
+        assert "Strict-Transport-Security" not in response.headers          # tests serve plain HTTP
+    https = create_app(TestingConfig, SESSION_COOKIE_SECURE=True).test_client()   # cookies only over HTTPS
+    assert https.get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert https.get("/socket.io/?EIO=4&transport=polling").headers["Strict-Transport-Security"]
+
+
+def _desk(make, db):
+    """Clients with contracts, closed tickets (debits), open ones: what a restore must bring back."""
+    engineer = make.user("engineer")
+    service = save_service(None, code="SUP", name_ru="Поддержка", billing="hourly")
+    db.session.commit()
+    for n in range(3):
+        company = make.client()
+        create_contract(company, number=f"C-{n}", starts_on=date.today().replace(day=1), months=1, hours_per_month=5)
+        db.session.commit()
+        for minutes in (30, 45):
+            ticket = make.ticket(client=company, actor=engineer)
+            add_line(ticket, engineer, service=service, minutes=minutes)
+            set_status(ticket, engineer, "closed")
+        make.ticket(client=company, actor=engineer, subject="Открыта")
+    db.session.commit()
+
+
+def _figures(session) -> tuple:
+    tickets = session.scalar(select(func.count(Ticket.id)))
+    balances = dict(session.execute(select(ClientBalance.client_id, ClientBalance.balance_minutes)).all())
+    sums = dict(session.execute(select(LedgerEntry.client_id, func.sum(LedgerEntry.minutes))
+                                .group_by(LedgerEntry.client_id)).all())
+    return tickets, balances, {k: int(v) for k, v in sums.items()}
+
+
+def test_a_backup_restores_into_a_fresh_database_with_every_ticket_and_balance(app, make, db, tmp_path):
+    _desk(make, db)
+    before = _figures(db.session)
+    assert before[0] == 9 and before[1] == before[2]
+    target = tmp_path / "hourdesk.backup"
+    result = app.test_cli_runner().invoke(backup_command, [str(target)])
+    assert result.exit_code == 0, result.output
+    again = app.test_cli_runner().invoke(backup_command, [str(target)])
+    assert again.exit_code != 0 and "exists" in again.output         # never overwritten by accident
+    if db.engine.dialect.name == "sqlite":
+        restored_url = f"sqlite:///{target}"
+        restored = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=restored_url)
+        with restored.app_context():
+            upgrade(directory=MIGRATIONS)                                # already at head: nothing to do
+            assert _figures(_db.session) == before
+            _db.session.remove()
+            _db.engine.dispose()
+        return
+    require(shutil.which("pg_restore") is not None, "pg_restore is not installed")
+    with scratch_postgres_database("restore") as url:
+        from sqlalchemy.engine import make_url
+        parsed = make_url(url)
+        done = subprocess.run(["pg_restore", "--no-owner", f"--host={parsed.host}", f"--port={parsed.port}",
+                               f"--username={parsed.username}", f"--dbname={parsed.database}", str(target)],
+                              env={"PGPASSWORD": parsed.password or "", "PATH": "/usr/bin:/bin"},
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        restored = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+        with restored.app_context():
+            assert _figures(_db.session) == before
+            _db.session.remove()
+            _db.engine.dispose()
