@@ -138,3 +138,27 @@ def test_a_backup_restores_into_a_fresh_database_with_every_ticket_and_balance(a
             assert _figures(_db.session) == before
             _db.session.remove()
             _db.engine.dispose()
+
+
+def test_exports_never_carry_a_formula_someone_typed(client, make, login, db):
+    """A client named like a spreadsheet formula is exported as text, in CSV and XLSX alike."""
+    import csv as csv_module
+    import io
+
+    from openpyxl import load_workbook
+
+    from app.reports.tables import Column, Table, to_csv, to_xlsx
+    table = Table("t", "t", [Column("client", "Client", "link"), Column("note", "Note", "text"),
+                             Column("tickets", "Tickets")],
+                  [{"client": ('=HYPERLINK("http://evil.example","x")', "/c/1"), "note": "+cmd|' /C calc'!A0",
+                    "tickets": 3}, {"client": ("@SUM(A1)", "/c/2"), "note": "-2+3", "tickets": -1},
+                   {"client": ("\tTab", "/c/3"), "note": "ООО «Ромашка»", "tickets": 0}])
+    rows = list(csv_module.reader(io.StringIO(to_csv(table))))[1:]
+    assert [r[0] for r in rows] == ['\'=HYPERLINK("http://evil.example","x")', "'@SUM(A1)", "'\tTab"]
+    assert [r[1] for r in rows] == ["'+cmd|' /C calc'!A0", "'-2+3", "ООО «Ромашка»"]
+    assert [r[2] for r in rows] == ["3", "-1", "0"]                 # numbers stay numbers
+    sheet = load_workbook(io.BytesIO(to_xlsx(table))).active
+    cells = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert cells[0][0] == '=HYPERLINK("http://evil.example","x")'
+    assert all(c.data_type == "s" for row in sheet.iter_rows(min_row=2, max_col=2) for c in row)
+    assert cells[1][2] == -1

@@ -64,6 +64,18 @@ class Table:
         return value
 
 
+#: a spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(…), +cmd|…)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Text a person typed (a client's name, a ticket's subject) as inert text in a spreadsheet:
+    one starting like a formula gets a leading apostrophe, which Excel and LibreOffice hide."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def hours_minutes(minutes: int) -> str:
     """Minutes as h:mm for a spreadsheet (an ASCII minus: Excel reads it as a number's sign)."""
     sign = "-" if minutes < 0 else ""
@@ -88,6 +100,8 @@ def to_csv(table: Table, *, russian: bool = False) -> str:
                 value = hours_minutes(value)
             elif russian and isinstance(value, (Decimal, float)):
                 value = str(value).replace(".", ",")
+            elif column.kind in ("text", "link"):
+                value = neutralise(value)
             cells.append(value)
         writer.writerow(cells)
     return out.getvalue()
@@ -117,6 +131,10 @@ def to_xlsx(table: Table) -> bytes:
                 value.number_format = "[h]:mm"
             elif isinstance(value, Decimal):
                 value = float(value)
+            elif isinstance(value, str) and value.startswith(_FORMULA_START):
+                # a string cell, never a formula (openpyxl would write one for a leading "=")
+                value = WriteOnlyCell(sheet, value=value)
+                value.data_type = "s"   # after the value: assigning the value picks the type again
             values.append(value)
         sheet.append(values)
     out = io.BytesIO()
