@@ -1,6 +1,6 @@
 """Imports every model so that `db.metadata` (and Alembic) know all tables."""
 from app.audit.models import AuditEntry  # noqa: F401
-from app.auth.models import ApiToken, PasswordResetLink, User  # noqa: F401
+from app.auth.models import ApiToken, PasswordResetLink, User, UserSession  # noqa: F401
 from app.billing.models import (  # noqa: F401
     Act,
     ActLine,

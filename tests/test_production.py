@@ -16,7 +16,7 @@ from app.extensions import db as _db
 from app.tickets.models import Ticket
 from app.tickets.operations import add_line, set_status
 from config import Config, TestingConfig
-from tests.conftest import MIGRATIONS, require, scratch_postgres_database
+from tests.conftest import MIGRATIONS, IsolatedClient, require, scratch_postgres_database
 
 
 def _production(**settings) -> type[Config]:
@@ -55,13 +55,13 @@ def _handshake(web, origin: str | None):
     return web.get("/socket.io/?EIO=4&transport=polling", headers=headers)
 
 
-def test_socketio_hears_only_the_offices_own_origin(app):
+def test_socketio_hears_only_the_offices_own_origin(app, db):
     web = app.test_client()
     assert _handshake(web, "http://evil.example").status_code == 400
     assert _handshake(web, "http://localhost").status_code == 200       # the address this request came to
     assert _handshake(web, None).status_code == 200                     # the voice agent: no browser, no Origin
     production = create_app(_production(SQLALCHEMY_DATABASE_URI="sqlite://", HOURDESK_WEB_PROCESSES=1,
-                                        HOURDESK_SOCKETIO_TRANSPORTS=["polling", "websocket"],
+                                        SOCKETIO_MESSAGE_QUEUE=None, HOURDESK_SOCKETIO_TRANSPORTS=["polling", "websocket"],
                                         RATELIMIT_STORAGE_URI="memory://"))
     desk = production.test_client()
     assert _handshake(desk, "https://desk.example.ru").status_code == 200
@@ -69,7 +69,7 @@ def test_socketio_hears_only_the_offices_own_origin(app):
     assert _handshake(desk, "https://desk.example.ru.evil.example").status_code == 400
 
 
-def test_every_response_carries_the_security_headers(app):
+def test_every_response_carries_the_security_headers(app, db):
     web = app.test_client()
     for response in (_handshake(web, None), web.get("/login"), web.get("/api/v1/openapi.json")):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -162,3 +162,53 @@ def test_exports_never_carry_a_formula_someone_typed(client, make, login, db):
     assert cells[0][0] == '=HYPERLINK("http://evil.example","x")'
     assert all(c.data_type == "s" for row in sheet.iter_rows(min_row=2, max_col=2) for c in row)
     assert cells[1][2] == -1
+
+
+def _browser(app):
+    """A browser of its own (each request in its own app context, as in production)."""
+    return IsolatedClient(app, app.response_class, use_cookies=True)
+
+
+def _logged_in(app, user, *, remember=False):
+    web = _browser(app)
+    response = web.post("/login", data={"email": user.email, "password": "correct-horse-42",
+                                        **({"remember": "y"} if remember else {})})
+    assert response.status_code == 302
+    return web
+
+
+def _with_cookie(app, name, value):
+    web = _browser(app)
+    web.set_cookie(name, value)
+    return web
+
+
+def test_logging_out_ends_the_session_and_the_remember_me_cookie_on_the_server(app, make, db):
+    user = make.user("engineer")
+    web = _logged_in(app, user, remember=True)
+    session_cookie, remember_cookie = web.get_cookie("session").value, web.get_cookie("remember_token").value
+    assert _with_cookie(app, "session", session_cookie).get("/").status_code == 200     # a copy works…
+    assert _with_cookie(app, "remember_token", remember_cookie).get("/").status_code == 200
+    assert web.post("/logout").status_code == 302
+    # …until its owner logs out: neither the copied session nor the remember-me cookie lets anyone in
+    assert _with_cookie(app, "session", session_cookie).get("/").status_code == 302
+    assert _with_cookie(app, "remember_token", remember_cookie).get("/").status_code == 302
+
+
+def test_disabling_a_user_or_a_new_password_ends_every_session(app, make, db):
+    from app.auth.models import User
+    from app.auth.operations import issue_password_reset, reset_password, set_active
+    admin = make.user("admin")
+    user = make.user("engineer")
+    laptop, phone = _logged_in(app, user), _logged_in(app, user, remember=True)
+    assert laptop.get("/").status_code == phone.get("/").status_code == 200
+    raw = issue_password_reset(user, actor=admin)
+    reset_password(raw, "a-new-password-1")
+    db.session.commit()
+    assert laptop.get("/").status_code == 302 and phone.get("/").status_code == 302
+    again = _browser(app)
+    assert again.post("/login", data={"email": user.email, "password": "a-new-password-1"}).status_code == 302
+    assert again.get("/").status_code == 200
+    set_active(db.session.get(User, user.id), False, actor=admin)
+    db.session.commit()
+    assert again.get("/").status_code == 302

@@ -4,8 +4,8 @@ from functools import wraps
 from flask import Flask, abort
 from flask_login import current_user
 
-from app.auth.models import MANAGER_ROLES, STAFF_ROLES, User
-from app.extensions import db, login_manager
+from app.auth.models import MANAGER_ROLES, STAFF_ROLES
+from app.extensions import login_manager
 
 
 def roles_required(*roles: str):
@@ -29,6 +29,7 @@ manager_required = roles_required(*MANAGER_ROLES)
 
 def init_app(app: Flask) -> None:
     @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    def load_user(login_token: str):
+        # the cookie names a log-in, not a user: one ended on the server is no longer accepted
+        from app.auth.operations import session_user
+        return session_user(login_token)

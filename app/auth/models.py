@@ -53,6 +53,16 @@ class User(UserMixin, db.Model):
     #: the contact's company; named, not imported (app.clients.models imports this module)
     client = relationship("Client", back_populates="contacts", foreign_keys=[client_id])
 
+    #: the log-in (a UserSession's raw token) this object was loaded through; not stored. Flask-Login
+    #: keeps it in the session cookie and the remember-me cookie instead of the user's id, so ending
+    #: the log-in on the server ends those cookies too.
+    login_token = None   # (a plain attribute, not a column)
+
+    def get_id(self) -> str:
+        if not self.login_token:
+            raise RuntimeError("log a user in through auth.operations.start_session")
+        return self.login_token
+
     def set_password(self, password: str) -> None:
         # scrypt (werkzeug's default): memory-hard and salted. Only the test config makes it cheaper.
         self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
@@ -112,3 +122,19 @@ class PasswordResetLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class UserSession(db.Model):
+    """One log-in (a browser): logging out ends it; a new password or a disabled account ends every
+    one of the user's. Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

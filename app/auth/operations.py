@@ -5,11 +5,11 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
 
 from app.audit.operations import record_action, record_changes, snapshot
-from app.auth.models import ROLES, ApiToken, PasswordResetLink, User
+from app.auth.models import ROLES, ApiToken, PasswordResetLink, User, UserSession
 from app.core.errors import Conflict, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
@@ -96,6 +96,8 @@ def update_user(user: User, *, email: str, name: str, role: str, client, locale:
     user.email, user.name, user.role, user.client, user.locale, user.active = (
         email, name, role, client, locale, bool(active))
     db.session.flush()
+    if not user.active or before["role"] != user.role:   # what they may do changed: log in again
+        end_all_sessions(user)
     return record_changes("user", user.id, before, snapshot(user, USER_FIELDS), actor=actor)
 
 
@@ -134,6 +136,7 @@ def reset_password(raw: str, password: str, *, now: datetime | None = None) -> U
     _check_password(password)
     link.user.set_password(password)
     link.used_at = now or utcnow()
+    end_all_sessions(link.user)   # whoever knew the old password is logged out everywhere
     record_action("user", link.user_id, "password_reset", actor=link.user)
     return link.user
 
@@ -153,6 +156,40 @@ def authenticate(email: str, password: str) -> User | None:
 
 def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """A new log-in for `user` (the token goes into the cookies through `user.get_id()`)."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=_hash_token(raw)))
+    user.login_token = raw
+    return raw
+
+
+def session_user(raw: str | None) -> User | None:
+    """The active user of a live log-in, or None (ended, unknown, or the user disabled)."""
+    if not raw or len(raw) > 100:
+        return None
+    found = db.session.execute(select(User).join(UserSession, UserSession.user_id == User.id)
+                               .where(UserSession.token_hash == _hash_token(raw), UserSession.ended_at.is_(None),
+                                      User.active.is_(True))).scalar_one_or_none()
+    if found is not None:
+        found.login_token = raw
+    return found
+
+
+def end_session(raw: str | None) -> None:
+    """Log out: this log-in's cookies stop working, here and wherever they were copied."""
+    if raw:
+        db.session.execute(update(UserSession).where(UserSession.token_hash == _hash_token(raw),
+                                                     UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+
+
+def end_all_sessions(user: User) -> int:
+    """Every log-in of `user` ends (a new password, a disabled account): the number ended."""
+    result = db.session.execute(update(UserSession).where(UserSession.user_id == user.id,
+                                                          UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+    return result.rowcount or 0
 
 
 def issue_token(user: User, name: str = "") -> tuple[ApiToken, str]:
@@ -193,6 +230,8 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
     before = snapshot(user, ("active",))
     user.active = active
     db.session.flush()
+    if not active:
+        end_all_sessions(user)
     record_changes("user", user.id, before, snapshot(user, ("active",)), actor=actor)
 
 

@@ -46,6 +46,7 @@ def login():
             form.password.errors.append(_("Wrong e-mail or password, or the account is disabled."))
         else:
             session.clear()  # a fresh session on login: no fixation
+            operations.start_session(user)
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
     return render_template("auth/login.html", form=form)
@@ -54,6 +55,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    operations.end_session(current_user.login_token)
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
