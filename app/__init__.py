@@ -3,6 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from app.core.input_guard import BoundedIntConverter
 from app.core.uow import UnitOfWorkFlask
 from config import Config, config_from_env
 
@@ -11,6 +12,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     """Build the application. No migrations, no network, no side effects: just wiring."""
     app = UnitOfWorkFlask(__name__, instance_relative_config=False,
                 instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    # before any route exists: `<int:…>` is at most 64-bit everywhere (a longer number is a 404)
+    app.url_map.converters["int"] = BoundedIntConverter
     config = config or config_from_env()
     config.check()
     app.config.from_object(config)
@@ -39,11 +42,12 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
     from app.auth import access
     from app.auth.operations import user_for_token
-    from app.core import live, web
+    from app.core import input_guard, live, web
     from app.notifications import operations as notifications
     from app.search import operations as search
 
     web.init_app(app)
+    input_guard.init_app(app)
     access.init_app(app)
     live.init_app(app, user_for_token=user_for_token)
     notifications.init_app(app)

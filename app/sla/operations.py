@@ -163,6 +163,17 @@ def deadlines(policy: SlaPolicy, priority: str, created_at: datetime,
     return response, clock.add_business_minutes(calendar, created_at, target.resolution_minutes, pauses=pauses)
 
 
+#: a date further away than this is a typing error (9999 for 2026), not a plan
+DUE_HORIZON = timedelta(days=5 * 366)
+
+
+def check_horizon(due: datetime, now: datetime, field: str) -> None:
+    """A due date within five years of now (either way): year 1 or 9999 is refused, clearly."""
+    if not now - DUE_HORIZON <= due <= now + DUE_HORIZON:
+        raise ValidationFailed(_("A due date must be within five years of today."), code="due_out_of_range",
+                               field=field)
+
+
 def check_desired_due(policy: SlaPolicy | None, priority: str, created_at: datetime, desired: datetime | None,
                       now: datetime | None = None) -> datetime | None:
     """The client's desired due date rule (the portal reuses it): it must be in the future and not
@@ -174,6 +185,7 @@ def check_desired_due(policy: SlaPolicy | None, priority: str, created_at: datet
         return earliest
     if desired.tzinfo is None:
         raise ValidationFailed(_("A due time needs a time zone."), code="invalid_due", field="desired_due_at")
+    check_horizon(desired, now, "desired_due_at")
     floor = max(earliest or now, now)
     if desired < floor:
         # named to the minute, rounded up: the very time it names is accepted when sent back

@@ -84,6 +84,8 @@ def _check_assignee(assignee: User | None) -> None:
 def _check_due(due: datetime | None) -> None:
     if due is not None and due.tzinfo is None:
         raise ValidationFailed(_("A due time needs a time zone."), code="invalid_due", field="resolution_due_at")
+    if due is not None:
+        sla_ops.check_horizon(due, utcnow(), "resolution_due_at")
 
 
 def create_ticket(actor: User, client: Client, *, subject: str, description: str = "",
