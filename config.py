@@ -44,6 +44,15 @@ class Config:
     RATELIMIT_ENABLED = _bool("HOURDESK_RATELIMIT", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     HOURDESK_LOGIN_RATE_LIMIT = os.environ.get("HOURDESK_LOGIN_RATE_LIMIT", "10 per minute")
+    #: log-in attempts per account (whatever address they come from), besides those per address
+    HOURDESK_LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("HOURDESK_LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour")
+    #: this many wrong passwords in a row lock the account for HOURDESK_LOGIN_LOCK_MINUTES (an admin
+    #: may unlock it sooner)
+    HOURDESK_LOGIN_LOCK_AFTER = int(os.environ.get("HOURDESK_LOGIN_LOCK_AFTER", "10"))
+    HOURDESK_LOGIN_LOCK_MINUTES = int(os.environ.get("HOURDESK_LOGIN_LOCK_MINUTES", "30"))
+    #: how many reverse proxies in front set X-Forwarded-For/-Proto (0: none; the client address is
+    #: then the connection's, and a forged header changes nothing)
+    HOURDESK_TRUSTED_PROXIES = int(os.environ.get("HOURDESK_TRUSTED_PROXIES", "0"))
 
     TICKETS_PER_PAGE = 25
     #: the office speaker repeats an unacknowledged ticket this often, in this language

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.core.input_guard import BoundedIntConverter
 from app.core.uow import UnitOfWorkFlask
@@ -73,6 +74,10 @@ def _init_extensions(app: Flask) -> None:
                       cors_allowed_origins=live.origin_check(app), transports=app.config["HOURDESK_SOCKETIO_TRANSPORTS"])
     # after Socket.IO has wrapped the app: its answers carry the headers too
     app.wsgi_app = web.SecurityHeaders(app.wsgi_app, web.security_headers(app.config))
+    if app.config["HOURDESK_TRUSTED_PROXIES"]:
+        # only then does X-Forwarded-For name the client (the log-in limits count by it)
+        proxies = app.config["HOURDESK_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     uow.install(db.session)
     with app.app_context():
         db_setup.configure_engine(db.engine)

@@ -1,5 +1,6 @@
 """Log-in, sessions, rate limiting, CSRF, the users CLI and configuration checks."""
 import pytest
+from sqlalchemy import select
 
 from app import create_app
 from app.auth.models import User
@@ -168,3 +169,47 @@ def test_an_admin_cannot_disable_themselves_but_may_disable_and_enable_others(cl
     db.session.refresh(engineer)
     assert engineer.active
 
+
+
+def test_wrong_passwords_lock_the_account_until_an_admin_lifts_it(client, make, login, db, app, monkeypatch):
+    monkeypatch.setitem(app.config, "HOURDESK_LOGIN_LOCK_AFTER", 3)
+    user = make.user("engineer")
+    for _ in range(3):
+        assert client.post("/login", data={"email": user.email, "password": "wrong-password"}).status_code == 200
+    # locked: even the right password is refused now, from any address
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 200
+    assert client.get("/").status_code == 302
+    admin = login(make.user("admin"))
+    page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert 'id="locked"' in page
+    assert client.post(f"/admin/users/{user.id}/unlock").status_code == 302
+    client.post("/logout")
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    from app.audit.models import AuditEntry
+    unlocked = db.session.scalar(select(AuditEntry).where(AuditEntry.field == "unlocked"))
+    assert unlocked.entity_id == user.id and unlocked.actor_id == admin.id
+
+
+def test_log_in_is_limited_per_account_whatever_the_address(app, make, db):
+    user = make.user("engineer")
+    limited = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                         RATELIMIT_ENABLED=True, HOURDESK_LOGIN_RATE_LIMIT="100 per minute",
+                         HOURDESK_LOGIN_ACCOUNT_RATE_LIMIT="3 per minute", HOURDESK_LOGIN_LOCK_AFTER=100)
+    web = limited.test_client()
+    statuses = [web.post("/login", data={"email": user.email, "password": "x"},
+                         environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code for n in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    other = web.post("/login", data={"email": "someone.else@hourdesk.example", "password": "x"},
+                     environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 200                                  # another account is not held up
+
+
+@pytest.mark.parametrize("proxies, limited_after", [(0, 2), (1, None)])
+def test_the_client_address_comes_from_a_proxy_header_only_when_configured(app, db, proxies, limited_after):
+    web = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                     RATELIMIT_ENABLED=True, HOURDESK_LOGIN_RATE_LIMIT="2 per minute",
+                     HOURDESK_TRUSTED_PROXIES=proxies).test_client()
+    statuses = [web.post("/login", data={"email": f"u{n}@example.com", "password": "x"},
+                         headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(4)]
+    # no trusted proxy: a forged X-Forwarded-For changes nothing, one address is limited
+    assert statuses == ([200, 200, 429, 429] if limited_after else [200, 200, 200, 200])

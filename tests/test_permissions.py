@@ -50,6 +50,7 @@ TABLE = {
     # an empty POST leaves the user's own values in the form (WTForms), so it saves unchanged
     ("POST", "/admin/users/<int:user_id>"): row(302, 403, 403, 403, 302),
     ("POST", "/admin/users/<int:user_id>/password-link"): row(302, 403, 403, 403, 200),   # the link, shown once
+    ("POST", "/admin/users/<int:user_id>/unlock"): row(302, 403, 403, 403, 302),
     ("POST", "/admin/users/<int:user_id>/tokens/<int:token_id>/revoke"): row(302, 403, 403, 403, 302),
     ("GET", "/password/<token>"): row(410, 410, 410),          # an unknown link: expired or used
     ("POST", "/password/<token>"): row(410, 410, 410),

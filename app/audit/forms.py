@@ -7,7 +7,7 @@ ENTITY_LABELS = {"user": _l("user"), "client": _l("client"), "contract": _l("con
 FIELD_LABELS = {
     # whole-object actions
     "created": _l("created"), "terminated": _l("terminated"), "password_reset_link": _l("password reset link issued"),
-    "password_reset": _l("password set by reset link"), "revoked": _l("revoked"),
+    "password_reset": _l("password set by reset link"), "revoked": _l("revoked"), "unlocked": _l("log-in lock lifted"),
     # users
     "email": _l("E-mail"), "name": _l("Name"), "role": _l("Role"), "client_id": _l("Company"),
     "locale": _l("Language"), "active": _l("Active"),

@@ -49,6 +49,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: wrong passwords in a row; at HOURDESK_LOGIN_LOCK_AFTER the account locks for a while
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: no log-in until then (an admin may lift it sooner)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     #: the contact's company; named, not imported (app.clients.models imports this module)
     client = relationship("Client", back_populates="contacts", foreign_keys=[client_id])

@@ -4,6 +4,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
@@ -141,17 +142,36 @@ def reset_password(raw: str, password: str, *, now: datetime | None = None) -> U
     return link.user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None. Always hashes, so timing does not tell
-    whether the e-mail exists."""
+def authenticate(email: str, password: str, *, now: datetime | None = None) -> User | None:
+    """The active, unlocked user with these credentials, or None. Always hashes, so timing does not
+    tell whether the e-mail exists. Wrong passwords are counted: HOURDESK_LOGIN_LOCK_AFTER in a row
+    lock the account for HOURDESK_LOGIN_LOCK_MINUTES, whoever tries from wherever."""
+    now = now or utcnow()
     user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if user is None:
         User(password_hash=_DUMMY_HASH).check_password(password or "")
         return None
-    if not user.check_password(password or "") or not user.active:
+    correct = user.check_password(password or "")
+    if user.locked_until is not None and user.locked_until > now:
+        return None   # even the right password waits: the lock is what stops the guessing
+    if not correct:
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["HOURDESK_LOGIN_LOCK_AFTER"]:
+            user.locked_until = now + timedelta(minutes=current_app.config["HOURDESK_LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
         return None
-    user.last_login_at = utcnow()
+    if not user.active:
+        return None
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     return user
+
+
+def unlock(user: User, *, actor: User) -> None:
+    """An admin lifts a log-in lock (audited)."""
+    if user.locked_until is None and not user.failed_logins:
+        return
+    user.locked_until, user.failed_logins = None, 0
+    record_action("user", user.id, "unlocked", actor=actor)
 
 
 def _hash_token(raw: str) -> str:

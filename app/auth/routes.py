@@ -14,6 +14,7 @@ from app.auth.models import ApiToken, User
 from app.clients.queries import client_by_inn
 from app.core.db_setup import writes
 from app.core.errors import domain_errors
+from app.core.types import utcnow
 from app.core.web import load_or_404
 from app.extensions import db, limiter
 
@@ -34,8 +35,15 @@ def home_for(user: User) -> str:
     return url_for("portal.index") if user.role == "client" else url_for("tickets.home")
 
 
+def _login_account() -> str:
+    """Per-account limit key: the e-mail tried, whichever address tries it."""
+    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["HOURDESK_LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["HOURDESK_LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"],
+               key_func=_login_account)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -127,7 +135,7 @@ def toggle_active(user_id: int):
 def _render_user(user: User, form: UserEditForm, *, new_link: str | None = None, status: int = 200):
     tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())).all()
     return render_template("auth/user_edit.html", user=user, form=form, tokens=tokens, new_link=new_link,
-                           changes=history("user", user.id), ROLE_LABELS=ROLE_LABELS), status
+                           changes=history("user", user.id), ROLE_LABELS=ROLE_LABELS, now=utcnow()), status
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -165,6 +173,14 @@ def password_link(user_id: int):
     # the same address the e-mail carries: the one the office serves Hourdesk at
     link = current_app.config["HOURDESK_BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=raw)
     return _render_user(user, UserEditForm(obj=user, formdata=None), new_link=link)
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+@roles_required("admin")
+def unlock(user_id: int):
+    operations.unlock(load_or_404(User, user_id), actor=current_user)
+    flash(_("The user may log in again."), "success")
+    return redirect(url_for("auth.edit_user", user_id=user_id))
 
 
 @bp.post("/admin/users/<int:user_id>/tokens/<int:token_id>/revoke")
