@@ -19,7 +19,9 @@ threads = int(os.environ.get("HOURDESK_WEB_THREADS", "64"))
 # a WebSocket is a long request: the worker's heartbeat, not the request, must stay under this
 timeout = 60
 graceful_timeout = 30
-keepalive = 5
+# longer than the proxy's idle upstream connections (nginx: 60 s): gunicorn closing a connection the
+# proxy is about to reuse would reset that request
+keepalive = 75
 # each worker builds its own app: a Redis connection (live events, rate limits) or a database
 # connection opened before the fork would be shared by every worker
 preload_app = False

@@ -85,9 +85,14 @@ def _connect(auth):
 
 
 def deliver_pending(limit: int = 200) -> int:
-    """Emit unsent outbox rows to their rooms, oldest first, and mark them sent. Call under the lease."""
-    rows = db.session.scalars(select(OutboxEvent).where(OutboxEvent.sent_at.is_(None))
-                              .order_by(OutboxEvent.id).limit(limit)).all()
+    """Emit unsent outbox rows to their rooms, oldest first, and mark them sent. Call under the lease.
+    The rows stay locked until they are marked (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the
+    write lock taken around this call), so even a deliverer whose lease lapsed mid-batch under load
+    and the one that took it over never send one row twice."""
+    query = select(OutboxEvent).where(OutboxEvent.sent_at.is_(None)).order_by(OutboxEvent.id).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = db.session.scalars(query).all()
     for row in rows:
         for room in row.rooms:
             socketio.emit(row.event, row.payload, to=room, namespace=NAMESPACE)
@@ -110,10 +115,11 @@ def _delivery_loop(app: Flask) -> None:
     while True:
         try:
             with app.app_context():
-                if lease.acquire(LEASE_NAME, holder, utcnow(), ttl):
-                    while _has_pending():
-                        with serialized_writes(db.session):   # read the rows and mark them in one lock
-                            deliver_pending()
+                # the lease is renewed before each batch: a long backlog does not let it lapse
+                while lease.acquire(LEASE_NAME, holder, utcnow(), ttl) and _has_pending():
+                    with serialized_writes(db.session):   # read the rows and mark them in one lock
+                        if not deliver_pending():
+                            break   # what is pending is being delivered by another process
                 db.session.remove()
         except Exception:  # the loop must outlive a database hiccup
             app.logger.exception("outbox delivery failed; retrying")

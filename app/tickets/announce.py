@@ -56,7 +56,9 @@ def announce(ticket: Ticket, now: datetime) -> None:
         ticket.next_announce_at = resume
         return
     lang = current_app.config["HOURDESK_OFFICE_LOCALE"]
-    publish("announce", {"ticket_id": ticket.id, "text": phrase(ticket, lang), "lang": lang}, ["speakers"])
+    # "repeat": which announcement of this ticket it is (a speaker that hears one twice can tell)
+    publish("announce", {"ticket_id": ticket.id, "text": phrase(ticket, lang), "lang": lang,
+                         "repeat": ticket.announce_count + 1}, ["speakers"])
     ticket.announce_count += 1
     ticket.next_announce_at = now + timedelta(minutes=current_app.config["HOURDESK_ANNOUNCE_EVERY_MINUTES"])
 
