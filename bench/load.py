@@ -364,6 +364,9 @@ def main():
             proc.kill()
         if redis_proc:
             redis_proc.terminate()
+        log = (workdir / "server.log").read_text(errors="replace")
+        print(f"server log: {log.count('Traceback')} tracebacks, {log.count('database is locked')} 'database is "
+              f"locked' ({workdir / 'server.log'})")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from sqlalchemy import String, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.db_setup import serialized_writes
 from app.core.types import UTCDateTime
 from app.extensions import db
 
@@ -25,22 +26,25 @@ def acquire(name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
     if current is not None and current.holder == holder and current.expires_at > now + ttl / 2:
         db.session.commit()   # held, and not yet due for renewal: no write at all
         return True
-    renewed = db.session.execute(
-        update(Lease).where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at <= now))
-        .values(holder=holder, expires_at=now + ttl).execution_options(synchronize_session=False))
-    if renewed.rowcount:
-        db.session.commit()
-        return True
-    if db.session.get(Lease, name) is not None:
-        db.session.rollback()
-        return False
-    try:
-        db.session.add(Lease(name=name, holder=holder, expires_at=now + ttl))
-        db.session.commit()
-        return True
-    except IntegrityError:
-        db.session.rollback()
-        return False
+    # SQLite: the write lock from the transaction's start, waited for (a read-then-write transaction
+    # would fail at once with "database is locked" when a request committed in between)
+    with serialized_writes(db.session):
+        renewed = db.session.execute(
+            update(Lease).where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at <= now))
+            .values(holder=holder, expires_at=now + ttl).execution_options(synchronize_session=False))
+        if renewed.rowcount:
+            db.session.commit()
+            return True
+        if db.session.get(Lease, name) is not None:
+            db.session.rollback()
+            return False
+        try:
+            db.session.add(Lease(name=name, holder=holder, expires_at=now + ttl))
+            db.session.commit()
+            return True
+        except IntegrityError:
+            db.session.rollback()
+            return False
 
 
 def release(name: str, holder: str) -> None:
