@@ -197,21 +197,8 @@ def create_contract(client: Client, *, number: str, starts_on: date, months: int
         raise ValidationFailed(_("Enter a contract number of up to 50 characters."), code="invalid_number", field="number")
     if isinstance(months, bool) or not isinstance(months, int) or not 0 < months <= 120:
         raise ValidationFailed(_("Months must be a whole number from 1 to 120."), code="invalid_months", field="months")
-    try:
-        per_month = Decimal(str(hours_per_month)) * 60
-    except (InvalidOperation, ValueError):
-        per_month = Decimal(-1)
-    if not per_month.is_finite() or per_month <= 0 or per_month != per_month.to_integral_value() or per_month > 744 * 60:
-        raise ValidationFailed(_("Hours per month must be positive and a whole number of minutes."),
-                               code="invalid_hours", field="hours_per_month")
-    if isinstance(billing_increment_minutes, bool) or not isinstance(billing_increment_minutes, int) \
-            or not 1 <= billing_increment_minutes <= 240:
-        raise ValidationFailed(_("The billing increment must be 1 to 240 minutes."), code="invalid_increment",
-                               field="billing_increment_minutes")
-    if overdraft not in ledger.OVERDRAFT_POLICIES:
-        raise ValidationFailed(_("Unknown overdraft policy."), code="invalid_overdraft", field="overdraft")
-    rate = _clean_money(overage_rate, "overage_rate")
-    price = _clean_money(hour_price, "hour_price", allow_none=True)
+    per_month, rate, price = _clean_terms(hours_per_month, billing_increment_minutes, overdraft, overage_rate,
+                                          hour_price)
     if not isinstance(starts_on, date):
         raise ValidationFailed(_("Enter the start date."), code="invalid_date", field="starts_on")
     if db.session.scalar(select(Contract.id).where(Contract.number == number)):
@@ -312,15 +299,25 @@ CONTRACT_TERMS = ("next_minutes_per_month", "next_hour_price", "overdraft", "ove
                   "billing_increment_minutes", "rollover", "sla_policy_id")
 
 
-def _clean_hours(hours_per_month, field: str) -> int:
+def _clean_terms(hours_per_month, billing_increment_minutes, overdraft: str, overage_rate,
+                 hour_price) -> tuple[int, Decimal, Decimal | None]:
+    """A contract's terms checked, as signing and amending take them: (minutes per month, overage
+    rate, hour price)."""
     try:
         per_month = Decimal(str(hours_per_month)) * 60
     except (InvalidOperation, ValueError):
         per_month = Decimal(-1)
     if not per_month.is_finite() or per_month <= 0 or per_month != per_month.to_integral_value() or per_month > 744 * 60:
         raise ValidationFailed(_("Hours per month must be positive and a whole number of minutes."),
-                               code="invalid_hours", field=field)
-    return int(per_month)
+                               code="invalid_hours", field="hours_per_month")
+    if isinstance(billing_increment_minutes, bool) or not isinstance(billing_increment_minutes, int) \
+            or not 1 <= billing_increment_minutes <= 240:
+        raise ValidationFailed(_("The billing increment must be 1 to 240 minutes."), code="invalid_increment",
+                               field="billing_increment_minutes")
+    if overdraft not in ledger.OVERDRAFT_POLICIES:
+        raise ValidationFailed(_("Unknown overdraft policy."), code="invalid_overdraft", field="overdraft")
+    return (int(per_month), _clean_money(overage_rate, "overage_rate"),
+            _clean_money(hour_price, "hour_price", allow_none=True))
 
 
 def amend_contract(contract: Contract, *, hours_per_month, hour_price, overdraft: str, overage_rate,
@@ -333,15 +330,8 @@ def amend_contract(contract: Contract, *, hours_per_month, hour_price, overdraft
     audit row per changed term; returns how many changed."""
     if contract.status != "active" or contract.terminated_on is not None:
         raise Conflict(_("Only an active contract can be amended."), code="contract_not_active")
-    minutes = _clean_hours(hours_per_month, "hours_per_month")
-    price = _clean_money(hour_price, "hour_price", allow_none=True)
-    if isinstance(billing_increment_minutes, bool) or not isinstance(billing_increment_minutes, int) \
-            or not 1 <= billing_increment_minutes <= 240:
-        raise ValidationFailed(_("The billing increment must be 1 to 240 minutes."), code="invalid_increment",
-                               field="billing_increment_minutes")
-    if overdraft not in ledger.OVERDRAFT_POLICIES:
-        raise ValidationFailed(_("Unknown overdraft policy."), code="invalid_overdraft", field="overdraft")
-    rate = _clean_money(overage_rate, "overage_rate")
+    minutes, rate, price = _clean_terms(hours_per_month, billing_increment_minutes, overdraft, overage_rate,
+                                        hour_price)
     if sla_policy_id is not None and db.session.get(SlaPolicy, sla_policy_id) is None:
         raise ValidationFailed(_("No such SLA policy."), code="unknown_sla_policy", field="sla_policy_id")
     before = snapshot(contract, CONTRACT_TERMS)
