@@ -212,3 +212,11 @@ def test_disabling_a_user_or_a_new_password_ends_every_session(app, make, db):
     set_active(db.session.get(User, user.id), False, actor=admin)
     db.session.commit()
     assert again.get("/").status_code == 302
+
+
+def test_a_method_not_allowed_names_the_methods_that_are(client, db):
+    api = client.delete("/api/v1/tickets")
+    assert api.status_code == 405 and api.get_json()["error"]["code"] == "method_not_allowed"
+    assert set(api.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    page = client.put("/login")
+    assert page.status_code == 405 and set(page.headers["Allow"].split(", ")) >= {"GET", "POST"}

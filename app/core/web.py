@@ -6,7 +6,7 @@ from datetime import date
 import markdown as md
 import nh3
 from babel.units import format_unit
-from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Flask, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -121,6 +121,11 @@ def _html_error(code: int):
         if request.path.startswith("/api/"):
             names = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                      413: "payload_too_large", 429: "too_many_requests", 500: "internal_error"}
-            return error_response(code, names[code], getattr(error, "description", "") or names[code])
-        return render_template("error.html", code=code, error=error), code
+            response = error_response(code, names[code], getattr(error, "description", "") or names[code])
+        else:
+            response = make_response(render_template("error.html", code=code, error=error), code)
+        if code == 405 and getattr(error, "valid_methods", None):
+            # what the address does take (HTTP requires it with a 405)
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return response
     return handler
