@@ -102,18 +102,25 @@ def revoke_token(token_id: int):
     return redirect(url_for("auth.tokens"))
 
 
+def _company_named(form):
+    """The client company a contact's form names by INN (None when empty); an unknown INN is an
+    error on that field."""
+    if not form.client_inn.data:
+        return None
+    client = client_by_inn(form.client_inn.data)
+    if client is None:
+        form.client_inn.errors.append(_("No client with this INN."))
+    return client
+
+
 @bp.route("/admin/users", methods=["GET", "POST"])
 @roles_required("admin")
 def users():
     form = UserForm()
     if form.validate_on_submit():
-        client = None
-        if form.client_inn.data:
-            client = client_by_inn(form.client_inn.data)
-            if client is None:
-                form.client_inn.errors.append(_("No client with this INN."))
+        client = _company_named(form)
         if not form.errors:
-            with domain_errors(form, default="email"):
+            with domain_errors(form, default="email", fields={"client": "client_inn"}):
                 user = operations.create_user(form.email.data, role=form.role.data, password=form.password.data,
                                               name=form.name.data, client=client, locale=form.locale.data,
                                               actor=current_user)
@@ -146,11 +153,7 @@ def edit_user(user_id: int):
     if request.method == "GET":
         form.client_inn.data = user.client.inn if user.client else ""
     if form.validate_on_submit():
-        client = None
-        if form.client_inn.data:
-            client = client_by_inn(form.client_inn.data)
-            if client is None:
-                form.client_inn.errors.append(_("No client with this INN."))
+        client = _company_named(form)
         if not form.errors:
             with domain_errors(form, default="email", fields={"client": "client_inn"}):
                 changed = operations.update_user(user, email=form.email.data, name=form.name.data, role=form.role.data,
