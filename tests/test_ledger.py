@@ -4,12 +4,17 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from app.auth.models import User
+from app.clients.models import Client
 from app.contracts import operations as ledger_ops
 from app.contracts.models import Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
-from app.contracts.queries import client_balance
+from app.contracts.queries import balance_summaries, client_balance
 from app.core.db_setup import serialized_writes
+from app.core.events import OutboxEvent
+from app.core.types import utcnow
+from app.tickets.models import Ticket
 from app.tickets.operations import add_line, reopen, set_status
 from tests.ledger_helpers import assert_consistent
 from tests.test_api import assert_error
@@ -415,6 +420,81 @@ def test_the_ledger_refuses_a_close_whose_caller_did_not_take_the_client_lock(de
     desk.contract()
     ticket = desk.ticket()
     with pytest.raises(RuntimeError, match="lock_client"):
-        ledger_ops.debit_close(ticket_id=ticket.id, client_id=ticket.client_id, actor=desk.engineer, now=datetime.now(timezone.utc))
+        ledger_ops.debit_close(ticket_id=ticket.id, client_id=ticket.client_id, actor=desk.engineer, now=datetime.now(timezone.utc),
+                                 lines=[])
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(TicketClose)) == 0
+
+
+def _statements(db, fn) -> int:
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_a_close_sends_at_most_ten_statements(desk, db):
+    """The lock and the reads it decides on, the lines billed, the close, the debit and both caches,
+    the ticket, its audit rows, the low-balance check and the events: one round trip each, however
+    many lines, audit rows and events (bench/ledger.py prints the same figure)."""
+    desk.contract()
+    ticket = desk.ticket(lines=(("SUP", 50), ("SUP", 20), ("UPD", 30), ("DEV", 10)))
+    db.session.commit()
+    with serialized_writes(db.session):
+        engineer, ticket = db.session.get(User, desk.engineer.id), db.session.get(Ticket, ticket.id)
+
+        def close():
+            set_status(ticket, engineer, "closed")
+            db.session.commit()
+        assert _statements(db, close) <= 10
+    assert [e.event for e in db.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))][-2:] == \
+        ["balance.changed", "ticket.updated"]
+    assert {"status", "closed_at", "debited"} <= {c.field for c in ticket.changes}
+    assert_consistent(desk.client.id)
+
+
+def _same(a, b) -> None:
+    assert (a.balance_minutes, a.available_minutes, a.contract, a.expires_at, a.warning, a.threshold_minutes) == \
+        (b.balance_minutes, b.available_minutes, b.contract, b.expires_at, b.warning, b.threshold_minutes)
+
+
+def test_the_low_balance_check_after_a_close_sees_what_a_fresh_read_sees(desk, db):
+    desk.contract(hours_per_month=1, months=1)     # 60 minutes: a close billed 45 leaves them low
+    ticket = desk.ticket(lines=(("SUP", 40),))
+    db.session.commit()
+    client_id = desk.client.id
+    with serialized_writes(db.session):
+        set_status(db.session.get(Ticket, ticket.id), db.session.get(User, desk.engineer.id), "closed")
+        now = utcnow()
+        held = {}
+        # the close read every lot under the lock and knows the balance it left: nothing to read again
+        assert _statements(db, lambda: held.update(ledger_ops.summaries_in_transaction([client_id], now))) == 0
+        _same(held[client_id], balance_summaries([client_id], now)[client_id])
+        assert held[client_id].warning == "low" and held[client_id].balance_minutes == 15
+        # hours added in the same transaction go to a lot the close did not read: read again
+        ledger_ops.adjust(db.session.get(Client, client_id), minutes=120, reason="top-up",
+                          actor=db.session.get(User, desk.manager.id), now=now)
+        again = {}
+        assert _statements(db, lambda: again.update(ledger_ops.summaries_in_transaction([client_id], now))) > 0
+        _same(again[client_id], balance_summaries([client_id], now)[client_id])
+        assert again[client_id].balance_minutes == 135 and again[client_id].warning is None
+        db.session.rollback()
+
+
+def test_events_are_written_with_the_commit_and_dropped_with_a_rollback(desk, db):
+    before = db.session.scalar(select(func.count()).select_from(OutboxEvent))
+    ticket = desk.ticket(lines=())
+    db.session.commit()
+    after_create = db.session.scalar(select(func.count()).select_from(OutboxEvent))
+    assert after_create > before
+    set_status(db.session.get(Ticket, ticket.id), db.session.get(User, desk.engineer.id), "in_progress")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(OutboxEvent)) == after_create
+    db.session.commit()   # nothing left queued from the rolled-back change
+    assert db.session.scalar(select(func.count()).select_from(OutboxEvent)) == after_create

@@ -15,13 +15,21 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.operations import record_action, record_changes, snapshot
 from app.clients.models import Client
 from app.contracts import ledger
 from app.contracts.models import ClientBalance, Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
-from app.contracts.queries import client_balance, current_contract
+from app.contracts.queries import (
+    BalanceSummary,
+    balance_summaries,
+    client_balance,
+    contract_covering,
+    current_contract,
+    summary_of,
+)
 from app.core.errors import Conflict, ValidationFailed
 from app.core.events import publish
 from app.core.types import utcnow
@@ -34,15 +42,22 @@ ADJUSTMENT_LOT_DAYS = 365
 LOCKED_TICKET_STATUSES = ("closed", "cancelled")
 _LOCKED = "hourdesk_locked_clients"   # session.info key: client rows locked in this transaction
 _BALANCE_TOLD = "hourdesk_balance_told"  # session.info key: clients whose balance.changed is queued
+_PICTURES = "hourdesk_ledger_pictures"   # session.info key: clients whose whole ledger state this transaction holds
 
 
 # --- locking and the one write path -------------------------------------------------------------
 
-def lock_client(client_id: int) -> None:
+def lock_client(client_id: int, *, together=None):
     """Serialise ledger changes per client: a row lock on PostgreSQL, taken once per transaction.
-    (On SQLite the transaction already holds the database's write lock: it began IMMEDIATE.)"""
-    if _first_in_transaction(_LOCKED, client_id) and db.engine.dialect.name == "postgresql":
+    (On SQLite the transaction already holds the database's write lock: it began IMMEDIATE.)
+    `together`: the caller's own SELECT … FOR UPDATE that joins the client's row, run instead (a close
+    re-reads its ticket and lines under the lock in the same round trip); its result is returned."""
+    first = _first_in_transaction(_LOCKED, client_id)
+    if together is not None:
+        return db.session.execute(together)
+    if first and db.engine.dialect.name == "postgresql":
         db.session.execute(select(Client.id).where(Client.id == client_id).with_for_update())
+    return None
 
 
 def _require_lock(client_id: int) -> None:
@@ -66,10 +81,11 @@ def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None
     if lot is not None and lot.id is None:
         lot.remaining_minutes = (lot.remaining_minutes or 0) + minutes
     elif lot is not None:
-        _core(update(HourLot.__table__).where(HourLot.__table__.c.id == lot.id)
-              .values(remaining_minutes=HourLot.__table__.c.remaining_minutes + minutes))
-        db.session.expire(lot, ["remaining_minutes"])
-    _move_balance(client_id, minutes)
+        lots = HourLot.__table__
+        remaining = _core(update(lots).where(lots.c.id == lot.id).values(remaining_minutes=lots.c.remaining_minutes + minutes)
+                          .returning(lots.c.remaining_minutes)).scalar_one()
+        set_committed_value(lot, "remaining_minutes", remaining)   # what the row holds now, without a re-read
+    _move_balance(client_id, minutes, lot=lot)
     entry = LedgerEntry(client_id=client_id, lot=lot, kind=kind, minutes=minutes, ticket_id=ticket_id,
                         close=close, author=author, reason=reason, created_at=at or utcnow())
     db.session.add(entry)
@@ -77,12 +93,27 @@ def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None
     return entry
 
 
-def _move_balance(client_id: int, minutes: int) -> None:
+_UNTRACKED = object()
+
+
+def _move_balance(client_id: int, minutes: int, *, lot=_UNTRACKED) -> int:
+    """Move the cached balance; returns the new one. `lot`: the lot (or None) the entry went through,
+    which keeps this transaction's picture of the client (`_hold_picture`) when it is one of its lots."""
     balances = ClientBalance.__table__
-    moved = _core(update(balances).where(balances.c.client_id == client_id)
-                  .values(balance_minutes=balances.c.balance_minutes + minutes))
-    if moved.rowcount == 0:   # the client's first entry: its row now, so the next entry's UPDATE finds it
+    balance = _core(update(balances).where(balances.c.client_id == client_id)
+                    .values(balance_minutes=balances.c.balance_minutes + minutes)
+                    .returning(balances.c.balance_minutes)).scalar()
+    if balance is None:   # the client's first entry: its row now, so the next entry's UPDATE finds it
         _core(insert(balances).values(client_id=client_id, balance_minutes=minutes))
+        balance = minutes
+    pictures = _pictures()
+    picture = pictures.get(client_id)
+    if picture is not None:
+        if lot is None or any(held is lot for held in picture.lots):
+            picture.balance_minutes = balance
+        else:   # a lot the picture does not hold (a new grant, a purchase): it is out of date
+            del pictures[client_id]
+    return balance
 
 
 def _core(statement):
@@ -113,7 +144,62 @@ def _first_in_transaction(key: str, item) -> bool:
 
 
 def _plan_lots(client_id: int) -> list[HourLot]:
-    return list(db.session.scalars(select(HourLot).where(HourLot.client_id == client_id).order_by(HourLot.id)))
+    """Every lot of the client with its contract (one query: every contract has its grant lot)."""
+    return list(db.session.scalars(select(HourLot).options(joinedload(HourLot.contract))
+                                   .where(HourLot.client_id == client_id).order_by(HourLot.id)))
+
+
+def _active_contracts(lots: list[HourLot]) -> list[Contract]:
+    """The client's active contracts, latest started first, as `_plan_lots` read them."""
+    return sorted({lot.contract for lot in lots if lot.contract is not None and lot.contract.status == "active"},
+                  key=lambda contract: (contract.starts_on, contract.id), reverse=True)
+
+
+# --- the transaction's picture of a client's ledger ---------------------------------------------
+
+@dataclass
+class _Picture:
+    """All of a client's lots (and through them its contracts) as read under the client's lock,
+    and the balance its last entry left: enough to decide a low-balance notice without reading
+    them again before the commit. Kept only while every entry goes through one of these lots."""
+    lots: list[HourLot]
+    balance_minutes: int | None = None
+
+
+def _pictures() -> dict[int, _Picture]:
+    session = db.session()
+    transaction = session.get_transaction()
+    owner, pictures = session.info.get(_PICTURES, (None, {}))
+    if owner is not transaction or transaction is None:
+        pictures = {}
+        session.info[_PICTURES] = (transaction, pictures)
+    return pictures
+
+
+def _hold_picture(client_id: int, lots: list[HourLot]) -> None:
+    _pictures()[client_id] = _Picture(lots)
+
+
+def summaries_in_transaction(client_ids, now: datetime) -> dict[int, BalanceSummary]:
+    """`balance_summaries` for clients whose ledger this transaction changed: from its picture when
+    it holds one (a close read every lot under the lock and knows the balance it left), else read."""
+    session = db.session()
+    unsettled = {obj.client_id for obj in (*session.new, *session.deleted) if isinstance(obj, (HourLot, Contract))}
+    pictures = _pictures()
+    found: dict[int, BalanceSummary] = {}
+    for client_id in set(client_ids):
+        picture = pictures.get(client_id)
+        if picture is None or picture.balance_minutes is None or client_id in unsettled:
+            continue
+        lots = picture.lots
+        available = sum(lot.remaining_minutes for lot in lots
+                        if lot.remaining_minutes > 0 and lot.valid_from <= now < lot.expires_at)
+        found[client_id] = summary_of(db.session.get(Client, client_id), picture.balance_minutes, available,
+                                      contract_covering(_active_contracts(lots), now, lots), lots)
+    rest = [client_id for client_id in set(client_ids) if client_id not in found]
+    if rest:
+        found.update(balance_summaries(rest, now))
+    return found
 
 
 def _as_core(lots: list[HourLot]) -> list[ledger.Lot]:
@@ -274,7 +360,7 @@ def grant_purchases(purchases: list[Purchase], *, actor=None, now: datetime | No
          "author_id": actor.id if actor else None, "reason": purchase.reason, "created_at": at}
         for purchase, lot_id in zip(purchases, lot_ids, strict=True)])
     for client_id, minutes in totals.items():
-        _move_balance(client_id, minutes)
+        _move_balance(client_id, minutes)   # lots it does not hold: the client's picture goes
         _announce_balance(client_id)
     return list(lot_ids)
 
@@ -491,12 +577,14 @@ class ClosePreview:
         return self.balance_before - (self.plan.debited_minutes if self.plan else 0)
 
 
-def preview_close(*, ticket_id: int, client_id: int, now: datetime, details: bool = True) -> ClosePreview:
+def preview_close(*, ticket_id: int, client_id: int, now: datetime, details: bool = True,
+                  lines: list[SpecLine] | None = None) -> ClosePreview:
+    """`lines`: the ticket's lines when the caller has read them already (a close, under the lock)."""
     lots = _plan_lots(client_id)
-    contract = current_contract(client_id, now, lots=lots)
+    contract = contract_covering(_active_contracts(lots), now, lots)
     increment = contract.billing_increment_minutes if contract else DEFAULT_INCREMENT
     policy = contract.overdraft if contract else ledger.CONVERT_TO_PAID
-    lines = ticket_lines(ticket_id, details=details)
+    lines = ticket_lines(ticket_id, details=details) if lines is None else lines
     core_lines = [ledger.Line(line.id, line.minutes, line.billing) for line in lines]
     plan, shortfall = None, None
     try:
@@ -514,14 +602,13 @@ def active_close(ticket_id: int) -> TicketClose | None:
                                                        TicketClose.reversed_at.is_(None)))
 
 
-def debit_close(*, ticket_id: int, client_id: int, actor, now: datetime) -> TicketClose:
+def debit_close(*, ticket_id: int, client_id: int, actor, now: datetime, lines: list[SpecLine]) -> TicketClose:
     """Rules 2–6: bill the lines, debit the hourly minutes from the lots, record the close.
-    Exactly once: an unreversed close already there is a 409 (and the unique index the last guard).
-    The caller holds `lock_client(client_id)` and has re-read the ticket under it."""
+    Exactly once: the caller holds `lock_client(client_id)`, has re-read the ticket and its `lines`
+    under it and found it not closed (an unreversed close exists only for a closed ticket: reopening
+    reverses it), and the unique index on unreversed closes is the last guard."""
     _require_lock(client_id)
-    if active_close(ticket_id) is not None:
-        raise Conflict(_("The ticket is already closed."), code="already_closed", field="status")
-    preview = preview_close(ticket_id=ticket_id, client_id=client_id, now=now, details=False)
+    preview = preview_close(ticket_id=ticket_id, client_id=client_id, now=now, details=False, lines=lines)
     if preview.shortfall is not None:
         short = preview.shortfall
         raise Conflict(_("Not enough hours: %(s)d minutes short (needs %(n)d, has %(a)d). The contract blocks overdrafts.",
@@ -537,13 +624,15 @@ def debit_close(*, ticket_id: int, client_id: int, actor, now: datetime) -> Tick
                         overage_amount=preview.overage_amount)
     db.session.add(close)
     db.session.flush()
+    _hold_picture(client_id, list(preview.lots.values()))
     for debit in plan.debits:
         _write_entry("debit", client_id, -debit.minutes, lot=preview.lots.get(debit.lot_id), ticket_id=ticket_id,
                      close=close, author=actor, at=now)
     return close
 
 
-def reverse_close(*, ticket_id: int, client_id: int, actor, reason: str | None, now: datetime) -> TicketClose | None:
+def reverse_close(*, ticket_id: int, client_id: int, actor, reason: str | None, now: datetime,
+                  lines: list[SpecLine] | None = None) -> TicketClose | None:
     """Rule 7: one reversal per debit of the last close, back to the same lot (expired or not);
     the close's overage is cancelled with it. None when the ticket has no unreversed close.
     The caller holds `lock_client(client_id)`."""
@@ -557,7 +646,7 @@ def reverse_close(*, ticket_id: int, client_id: int, actor, reason: str | None, 
         _write_entry("reversal", client_id, credit.minutes, lot=lots.get(credit.lot_id), ticket_id=ticket_id,
                      close=close, author=actor, reason=reason, at=now)
     close.reversed_at, close.reversed_by_id, close.reverse_reason = now, actor.id if actor else None, reason
-    for line in ticket_lines(ticket_id, details=False):
+    for line in ticket_lines(ticket_id, details=False) if lines is None else lines:
         line.billed_minutes = None
     db.session.flush()
     return close

@@ -29,15 +29,14 @@ def available_minutes(client_id: int, now: datetime) -> int:
         HourLot.valid_from <= now, HourLot.expires_at > now))
 
 
-def current_contract(client_id: int, now: datetime, lots: list[HourLot] | None = None) -> Contract | None:
-    """The active contract whose grant covers `now` (the latest started), else the latest active one.
-    `lots`: the client's lots when the caller has them already (saves a query on the close path)."""
+def current_contract(client_id: int, now: datetime) -> Contract | None:
+    """The active contract whose grant covers `now` (the latest started), else the latest active one."""
     contracts = db.session.scalars(select(Contract).where(Contract.client_id == client_id, Contract.status == "active")
                                    .order_by(Contract.starts_on.desc(), Contract.id.desc())).all()
-    return _covering(contracts, now, lots)
+    return contract_covering(contracts, now)
 
 
-def _covering(contracts: list[Contract], now: datetime, lots: list[HourLot] | None = None) -> Contract | None:
+def contract_covering(contracts: list[Contract], now: datetime, lots: list[HourLot] | None = None) -> Contract | None:
     """Of a client's active contracts, latest started first: the one whose grant covers `now`."""
     for contract in contracts:
         grants = ([lot for lot in lots if lot.contract_id == contract.id] if lots is not None else contract.lots)
@@ -57,6 +56,7 @@ class BalanceSummary:
     warning: str | None
     #: usable minutes below this are "low" (the client's setting, else the office default)
     threshold_minutes: int = 0
+    client: Client | None = None
 
 
 def low_balance_threshold(client: Client | None, granted_minutes: int) -> int:
@@ -91,7 +91,7 @@ def balance_summaries(client_ids, now: datetime) -> dict[int, BalanceSummary]:
         clients = {c.id: c for c in db.session.scalars(select(Client).where(Client.id.in_(chunk)))}
         contracts = current_contracts(chunk, now)
         for client_id in chunk:
-            summaries[client_id] = _summary(clients.get(client_id), balances.get(client_id, 0),
+            summaries[client_id] = summary_of(clients.get(client_id), balances.get(client_id, 0),
                                             int(available.get(client_id) or 0), contracts[client_id])
     return summaries
 
@@ -108,12 +108,16 @@ def current_contracts(client_ids, now: datetime) -> dict[int, Contract | None]:
                 .where(Contract.client_id.in_(chunk), Contract.status == "active")
                 .order_by(Contract.client_id, Contract.starts_on.desc(), Contract.id.desc())):
             active.setdefault(contract.client_id, []).append(contract)
-        found.update((client_id, _covering(active.get(client_id, []), now)) for client_id in chunk)
+        found.update((client_id, contract_covering(active.get(client_id, []), now)) for client_id in chunk)
     return found
 
 
-def _summary(client: Client | None, balance: int, available: int, contract: Contract | None) -> BalanceSummary:
-    grant = next((lot for lot in contract.lots if lot.source == "grant"), None) if contract else None
+def summary_of(client: Client | None, balance: int, available: int, contract: Contract | None,
+               lots: list[HourLot] | None = None) -> BalanceSummary:
+    """`lots`: the client's lots when the caller holds them (else the contract's are read)."""
+    grants = [lot for lot in lots if lot.contract_id == contract.id] if lots is not None and contract else \
+        (contract.lots if contract else [])
+    grant = next((lot for lot in grants if lot.source == "grant"), None)
     threshold = low_balance_threshold(client, grant.granted_minutes if grant else 0)
     if balance < 0:
         warning = "negative"
@@ -121,7 +125,8 @@ def _summary(client: Client | None, balance: int, available: int, contract: Cont
         warning = "zero"
     else:
         warning = "low" if available < threshold else None
-    return BalanceSummary(balance, available, contract, grant.expires_at if grant else None, warning, threshold)
+    return BalanceSummary(balance, available, contract, grant.expires_at if grant else None, warning, threshold,
+                          client)
 
 
 def client_ledger(client_id: int, limit: int | None = None) -> list[LedgerEntry]:

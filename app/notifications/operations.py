@@ -19,7 +19,7 @@ from sqlalchemy import exists, func, select, update
 
 from app.auth.models import User
 from app.clients.models import Client
-from app.contracts import queries as contract_queries
+from app.contracts import operations as ledger_ops
 from app.contracts.models import HourLot
 from app.core.events import publish, subscribe
 from app.core.types import utcnow
@@ -236,8 +236,8 @@ def check_low_balances(client_ids, now: datetime) -> dict[int, MailMessage]:
     threshold; re-arm when they are above it again (a top-up, a reversal, a new contract). Returns
     the first notice queued per client told."""
     told = {}
-    for client_id, summary in contract_queries.balance_summaries(client_ids, now).items():
-        client = db.session.get(Client, client_id)
+    for client_id, summary in ledger_ops.summaries_in_transaction(client_ids, now).items():
+        client = summary.client
         if client is None or summary.contract is None:
             continue
         if summary.available_minutes >= summary.threshold_minutes:

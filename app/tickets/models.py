@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel, relationship
 
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
@@ -212,6 +212,9 @@ class TicketChange(db.Model):
     #: why, where the change asks for one (reopening, cancelling)
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: numbers the rows of one batched INSERT so their new ids come back in order: without it SQLite
+    #: writes one INSERT per row (a close writes five of them)
+    insert_sentinel: Mapped[int | None] = orm_insert_sentinel("insert_sentinel")
 
     ticket: Mapped[Ticket] = relationship(back_populates="changes")
     user: Mapped[User | None] = relationship()

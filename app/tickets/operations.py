@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from app.auth.models import User
 from app.clients.models import Client
@@ -459,8 +460,9 @@ def set_status(ticket: Ticket, actor: User | None, target: str, *, reason: str |
     now = now or utcnow()
     _check_contact_may_move(ticket, actor, target, now, client_reply)
     reopening_closed = ticket.status == "closed" and target == "in_progress"
+    lines = None
     if target == "closed" or reopening_closed:
-        _lock(ticket)
+        lines = _lock(ticket)
         if target == "closed" and ticket.status == "closed":
             raise Conflict(_("The ticket is already closed."), code="already_closed", field="status")
         reopening_closed = ticket.status == "closed"   # as it is now, under the lock
@@ -469,10 +471,11 @@ def set_status(ticket: Ticket, actor: User | None, target: str, *, reason: str |
     result = StatusChange()
     current = ticket.status
     if target == "closed" and can_transition(ticket.status, "closed"):
-        result.close = ledger_ops.debit_close(ticket_id=ticket.id, client_id=ticket.client_id, actor=actor, now=now)
+        result.close = ledger_ops.debit_close(ticket_id=ticket.id, client_id=ticket.client_id, actor=actor, now=now,
+                                              lines=lines)
     if reopening_closed:
         result.reversed_close = ledger_ops.reverse_close(ticket_id=ticket.id, client_id=ticket.client_id,
-                                                         actor=actor, reason=reason.strip(), now=now)
+                                                         actor=actor, reason=reason.strip(), now=now, lines=lines)
     result.changes = _move(ticket, actor, target, reason, now)
     if ticket.status == "in_progress" and ticket.assignee is None:
         taker = actor if actor is not None and actor.is_staff else _answering_for(ticket)
@@ -500,14 +503,16 @@ def _answering_for(ticket: Ticket) -> User | None:
         .order_by(TicketChange.id.desc()).limit(1)).first()
 
 
-def _lock(ticket: Ticket) -> None:
-    """Take the client's ledger lock (once per transaction), then re-read the ticket: whatever
-    another request committed while we waited is what we decide on."""
-    ledger_ops.lock_client(ticket.client_id)
-    if db.engine.dialect.name == "postgresql":
-        db.session.refresh(ticket, with_for_update=True)
-    # SQLite: the transaction holds the database's write lock since it began (IMMEDIATE), so the
-    # ticket it loaded is already the latest
+def _lock(ticket: Ticket) -> list[SpecLine]:
+    """Take the client's ledger lock (once per transaction) and re-read the ticket, its client and
+    its lines under it, in one round trip: whatever another request committed while we waited is
+    what we decide on. Returns the lines. (SQLite: the transaction holds the database's write lock
+    since it began, IMMEDIATE; the same read serves for the lines.)"""
+    rows = ledger_ops.lock_client(ticket.client_id, together=(
+        select(Ticket, SpecLine).join(Ticket.client).outerjoin(SpecLine, SpecLine.ticket_id == Ticket.id)
+        .options(contains_eager(Ticket.client)).where(Ticket.id == ticket.id).order_by(SpecLine.id)
+        .with_for_update(of=[Ticket, Client]).execution_options(populate_existing=True)))
+    return [line for _ticket, line in rows if line is not None]
 
 
 def reopen(ticket: Ticket, actor: User, *, reason: str | None, now: datetime | None = None) -> StatusChange:
