@@ -111,17 +111,20 @@ class ApiOperation:
     roles: tuple[str, ...] = ()
     public: bool = False
     errors: tuple[int, ...] = field(default_factory=tuple)
+    #: an OpenAPI request body's `content` for a body that is not a JSON object (a file upload)
+    upload: dict | None = None
 
 
 OPERATIONS: list[ApiOperation] = []
 
 
 def api_route(rule: str, method: str, *, summary: str, status: int = 200, body=None, query=None,
-              response=None, many=False, roles: tuple[str, ...] = (), public=False, errors=(), rate_limit=None):
+              response=None, many=False, roles: tuple[str, ...] = (), public=False, errors=(), rate_limit=None,
+              upload=None):
     """Register a view on the API blueprint (authenticated unless `public`) and describe it."""
     def decorator(view):
         OPERATIONS.append(ApiOperation(rule, method.lower(), summary, status, body, query, response, many,
-                                       roles, public, tuple(errors)))
+                                       roles, public, tuple(errors), upload))
         wrapped = view if public else api_auth(*roles)(view)
         if rate_limit:
             wrapped = limiter.limit(rate_limit)(wrapped)

@@ -11,7 +11,7 @@ def _login_rate_limit() -> str:
 
 
 @api_route("/tokens", "POST", summary="Exchange e-mail and password for an API token", status=201,
-           body=TokenIn, response=TokenOut, public=True, errors=(429,), rate_limit=_login_rate_limit)
+           body=TokenIn, response=TokenOut, public=True, errors=(401, 429), rate_limit=_login_rate_limit)
 def create_token():
     data = TokenIn().load(json_body())
     user = operations.authenticate(data["email"], data["password"])

@@ -146,7 +146,10 @@ def statement_upload() -> tuple[bytes, str]:
 
 
 @api_route("/bank-statements", "POST", summary="Import a bank statement (1CClientBankExchange or camt.053) and match "
-           "its payments", status=201, response=StatementOut, roles=MANAGER_ROLES, errors=(413, 422))
+           "its payments", status=201, response=StatementOut, roles=MANAGER_ROLES, errors=(409, 413, 422),
+           upload={"multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+               "file": {"type": "string", "format": "binary"}}}},
+               "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
 def import_statement():
     data, filename = statement_upload()
     result = operations.import_statement(data, filename, current_api_user())

@@ -27,7 +27,9 @@ class BadInput(ValueError):
     pass
 
 
-def _check_text(value: str, where: str) -> None:
+def _check_text(value: str | None, where: str) -> None:
+    if value is None:   # a multipart part whose name does not decode: werkzeug names it None
+        return
     if "\x00" in value:
         raise BadInput(f"{where}: the NUL character is not allowed")
     try:
