@@ -100,6 +100,9 @@ class Config:
     #: (1, 2, 4 … 60 minutes) and marked failed after this many attempts (an admin may retry it)
     HOURDESK_MAIL_TICK_SECONDS = float(os.environ.get("HOURDESK_MAIL_TICK_SECONDS", "15"))
     HOURDESK_MAIL_MAX_ATTEMPTS = int(os.environ.get("HOURDESK_MAIL_MAX_ATTEMPTS", "20"))
+    #: how often the scheduler posts webhook deliveries, and how long a receiver may take to answer
+    HOURDESK_WEBHOOK_TICK_SECONDS = float(os.environ.get("HOURDESK_WEBHOOK_TICK_SECONDS", "5"))
+    HOURDESK_WEBHOOK_TIMEOUT = float(os.environ.get("HOURDESK_WEBHOOK_TIMEOUT", "10"))
     #: tell clients this many days before a lot with minutes left expires
     HOURDESK_EXPIRY_NOTICE_DAYS = int(os.environ.get("HOURDESK_EXPIRY_NOTICE_DAYS", "14"))
     #: where ticket attachments are stored (outside the database); default: instance/attachments

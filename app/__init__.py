@@ -110,9 +110,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.sla.routes import bp as sla_bp
     from app.tickets import api as _tickets_api  # noqa: F401
     from app.tickets.routes import bp as tickets_bp
+    from app.webhooks.routes import bp as webhooks_bp
 
     for bp in (auth_bp, audit_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, notifications_bp, notices_bp,
-               reports_bp, billing_bp, replies_bp, api_bp):
+               reports_bp, billing_bp, replies_bp, webhooks_bp, api_bp):
         app.register_blueprint(bp)
 
 
@@ -125,6 +126,8 @@ def _register_cli(app: Flask) -> None:
     from app.notifications.delivery import mail_cli
     from app.scheduler import scheduler_cli
     from app.search.operations import search_cli
+    from app.webhooks.tasks import webhooks_cli
 
-    for command in (users_cli, demo_cli, ledger_cli, scheduler_cli, mail_cli, billing_cli, search_cli, backup_command):
+    for command in (users_cli, demo_cli, ledger_cli, scheduler_cli, mail_cli, billing_cli, search_cli, webhooks_cli,
+                    backup_command):
         app.cli.add_command(command)

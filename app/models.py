@@ -23,3 +23,4 @@ from app.replies.models import CannedReply  # noqa: F401
 from app.search.models import TicketSearch  # noqa: F401
 from app.sla.models import BusinessCalendar, SlaPolicy, SlaTarget, TicketPause  # noqa: F401
 from app.tickets.models import Attachment, Comment, Ticket, TicketChange, TicketRating, TicketSlaEvent  # noqa: F401
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: F401

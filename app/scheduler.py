@@ -25,6 +25,7 @@ from app.core import lease
 from app.core.types import utcnow
 from app.notifications.tasks import expiry_notices_job, mail_job
 from app.tickets.tasks import announce_job, auto_close_job, sla_job
+from app.webhooks.tasks import webhook_job
 
 LEASE_NAME = "scheduler"
 
@@ -65,6 +66,8 @@ def scheduled_jobs(config, holder: str) -> list[ScheduledJob]:
                      IntervalTrigger(seconds=config["HOURDESK_ANNOUNCE_TICK_SECONDS"])),
         ScheduledJob("mail", "send queued e-mail", partial(mail_job, holder),
                      IntervalTrigger(seconds=config["HOURDESK_MAIL_TICK_SECONDS"])),
+        ScheduledJob("webhooks", "post webhook deliveries", partial(webhook_job, holder),
+                     IntervalTrigger(seconds=config["HOURDESK_WEBHOOK_TICK_SECONDS"])),
         ScheduledJob("expiry_notices", "notices of hours about to expire", expiry_notices_job,
                      CronTrigger(hour=9, minute=0, timezone=tz)),
         ScheduledJob("auto_close", "close tickets resolved long ago", auto_close_job, IntervalTrigger(minutes=15)),

@@ -17,6 +17,8 @@ from app.notifications.models import MailMessage, StaffNotice
 from app.replies.models import CannedReply
 from app.sla.operations import create_calendar, create_policy
 from app.tickets.operations import add_attachments, add_line, set_status
+from app.webhooks.models import WebhookDelivery
+from app.webhooks.operations import save_endpoint
 from tests.billing_files import BILLING_PROFILE, Doc, one_c
 
 ROLES = ("anon", "client", "engineer", "manager", "admin")
@@ -126,6 +128,13 @@ TABLE = {
     ("GET", "/reports/<name>/export.<fmt>"): row(302, 403, 403, 200),
     ("GET", "/api/v1/reports/utilisation"): row(401, 403, 403, 422),     # no period given
     ("POST", "/admin/mail/<int:message_id>/retry"): row(302, 403, 403, 403, 302),
+    ("GET", "/admin/webhooks/"): row(302, 403, 403, 403, 200),
+    ("GET", "/admin/webhooks/new"): row(302, 403, 403, 403, 200),
+    ("POST", "/admin/webhooks/new"): row(302, 403, 403, 403, 422),
+    ("GET", "/admin/webhooks/<int:endpoint_id>"): row(302, 403, 403, 403, 200),
+    ("POST", "/admin/webhooks/<int:endpoint_id>"): row(302, 403, 403, 403, 302),   # empty: saved unchanged
+    ("POST", "/admin/webhooks/<int:endpoint_id>/secret"): row(302, 403, 403, 403, 302),
+    ("POST", "/admin/webhooks/deliveries/<int:delivery_id>/replay"): row(302, 403, 403, 403, 302),
     ("GET", "/notices/"): STAFF_PAGE,
     ("GET", "/notices/<int:notice_id>"): row(302, 403, 404),   # someone else's notice
     ("POST", "/notices/read"): row(302, 403, 302),
@@ -251,6 +260,9 @@ def test_route_access(client, db, make, login, method, rule, role):
     db.session.add(failed_mail)
     notice = StaffNotice(user_id=other.id, kind="assigned", ticket_id=ticket.id)
     db.session.add(notice)
+    endpoint = save_endpoint(None, url="http://127.0.0.1:9/hook", events=["ticket.closed"], active=True, actor=None)
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, event_id=1, event="ticket.closed", body="{}", status="failed")
+    db.session.add(delivery)
     db.session.commit()
 
     user = {"anon": None, "client": contact}.get(role) or (make.user(role) if role != "anon" else None)
@@ -266,7 +278,8 @@ def test_route_access(client, db, make, login, method, rule, role):
             .replace("<int:attachment_id>", str(attachment_id)).replace("<int:message_id>", str(failed_mail.id))
             .replace("<int:notice_id>", str(notice.id))
             .replace("<name>", "clients").replace("<fmt>", "csv").replace("<token>", "no-such-link")
-            .replace("<int:reply_id>", str(reply.id)))
+            .replace("<int:reply_id>", str(reply.id)).replace("<int:endpoint_id>", str(endpoint.id))
+            .replace("<int:delivery_id>", str(delivery.id)))
     if calendar is not None:
         path = path.replace("<int:calendar_id>", str(calendar.id)).replace("<int:policy_id>", str(policy.id))
     if invoice is not None:

@@ -2,12 +2,15 @@
 from flask_babel import lazy_gettext as _l
 
 ENTITY_LABELS = {"user": _l("user"), "client": _l("client"), "contract": _l("contract"), "service": _l("service"),
-                 "calendar": _l("calendar"), "policy": _l("SLA policy"), "token": _l("API token")}
+                 "calendar": _l("calendar"), "policy": _l("SLA policy"), "token": _l("API token"),
+                 "webhook": _l("webhook")}
 
 FIELD_LABELS = {
     # whole-object actions
     "created": _l("created"), "terminated": _l("terminated"), "password_reset_link": _l("password reset link issued"),
     "password_reset": _l("password set by reset link"), "revoked": _l("revoked"), "unlocked": _l("log-in lock lifted"),
+    "secret_rotated": _l("new signing secret"), "replayed": _l("delivery sent again"),
+    "disabled": _l("switched off by the desk"), "url": _l("Receiver address"), "events": _l("Events"),
     # users
     "email": _l("E-mail"), "name": _l("Name"), "role": _l("Role"), "client_id": _l("Company"),
     "locale": _l("Language"), "active": _l("Active"),

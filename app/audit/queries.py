@@ -5,7 +5,7 @@ from sqlalchemy.orm import joinedload
 from app.audit.models import AuditEntry
 from app.extensions import db
 
-ENTITIES = ("user", "client", "contract", "service", "calendar", "policy", "token")
+ENTITIES = ("user", "client", "contract", "service", "calendar", "policy", "token", "webhook")
 
 
 def history(entity: str, entity_id: int, limit: int = 200) -> list[AuditEntry]:

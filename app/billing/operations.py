@@ -40,6 +40,7 @@ from app.contracts import operations as contract_ops
 from app.contracts.models import Contract, Service, SpecLine, TicketClose
 from app.contracts.queries import current_contract, current_contracts
 from app.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from app.core.events import publish
 from app.core.types import utcnow
 from app.extensions import db
 
@@ -422,9 +423,23 @@ def _allocate(payment: Payment, client_id: int, invoice: Invoice | None, amount:
 
 def _settle(invoice: Invoice, actor) -> None:
     """The invoice's status from what was paid, and its grant once it is paid in full."""
+    was = invoice.status
     invoice.status = _status_from_paid(invoice)
+    if invoice.status == "paid" and was != "paid":
+        _tell_paid(invoice)
     if invoice.status == "paid" and invoice.granted_at is None:
         _grant(invoice, actor, _("Invoice %(n)s paid", n=invoice.number))
+
+
+def _tell_paid(invoice: Invoice) -> None:
+    publish("invoice.paid", {"invoice_id": invoice.id, "number": invoice.number, "client_id": invoice.client_id,
+                             "total": str(invoice.total), "paid_amount": str(invoice.paid_amount)}, [])
+
+
+def _tell_unmatched(payment_id: int, amount, doc_number: str, payer_inn: str, payer_name: str,
+                    client_id: int | None) -> None:
+    publish("payment.unmatched", {"payment_id": payment_id, "amount": str(amount), "doc_number": doc_number,
+                                  "payer_inn": payer_inn, "payer_name": payer_name, "client_id": client_id}, [])
 
 
 def _status_from_paid(invoice: Invoice) -> str:
@@ -609,7 +624,9 @@ def _record_and_match(record: BankStatement, fresh: list, settings: BillingProfi
         for invoice_id, amount in decision.allocations if decision.status == "auto" else ():
             invoice = loaded[invoice_id]
             invoice.paid_amount += amount
-            invoice.status = _status_from_paid(invoice)
+            was, invoice.status = invoice.status, _status_from_paid(invoice)
+            if invoice.status == "paid" and was != "paid":
+                _tell_paid(invoice)
             if invoice.status == "paid" and invoice.granted_at is None:
                 to_grant[invoice.id] = invoice
             # the next payment of this statement sees what this one paid
@@ -619,8 +636,10 @@ def _record_and_match(record: BankStatement, fresh: list, settings: BillingProfi
     payment_ids = db.session.scalars(insert(Payment).returning(Payment.id, sort_by_parameter_order=True), [
         _payment_row(record, key, doc, decision, now) for key, doc, decision in decided]).all()
     allocations, events = [], []
-    for payment_id, (_key, _doc, decision) in zip(payment_ids, decided, strict=True):
+    for payment_id, (_key, doc, decision) in zip(payment_ids, decided, strict=True):
         auto = decision.status == "auto"
+        if not auto:
+            _tell_unmatched(payment_id, doc.amount, doc.number, doc.payer_inn, doc.payer_name, decision.client_id)
         for invoice_id, amount in decision.allocations if auto else ():
             allocations.append({"payment_id": payment_id, "invoice_id": invoice_id, "amount": amount,
                                 "client_id": loaded[invoice_id].client_id, "created_at": now})
@@ -745,6 +764,8 @@ def unmatch_payment(payment: Payment, actor, *, reason: str) -> Payment:
             _take_back(invoice, actor, _("Payment %(n)s unmatched: %(r)s", n=payment.doc_number, r=reason))
     payment.status, payment.decided_at, payment.decided_by_id, payment.reason = "unmatched", now, actor.id, reason
     _audit("payment_unmatched", actor=actor, client_id=payment.client_id, payment=payment, reason=reason)
+    _tell_unmatched(payment.id, payment.amount, payment.doc_number, payment.payer_inn, payment.payer_name,
+                    payment.client_id)
     db.session.flush()
     return payment
 
@@ -769,6 +790,8 @@ def restore_payment(payment: Payment, actor, *, reason: str) -> Payment:
         raise Conflict(_("Only an ignored payment can be brought back."), code="not_ignored", field="status")
     payment.status, payment.reason = "unmatched", (reason or "").strip() or None
     _audit("payment_restored", actor=actor, client_id=payment.client_id, payment=payment, reason=payment.reason)
+    _tell_unmatched(payment.id, payment.amount, payment.doc_number, payment.payer_inn, payment.payer_name,
+                    payment.client_id)
     db.session.flush()
     return payment
 

@@ -85,11 +85,11 @@ def _write_entry(kind: str, client_id: int, minutes: int, *, lot: HourLot | None
         remaining = _core(update(lots).where(lots.c.id == lot.id).values(remaining_minutes=lots.c.remaining_minutes + minutes)
                           .returning(lots.c.remaining_minutes)).scalar_one()
         set_committed_value(lot, "remaining_minutes", remaining)   # what the row holds now, without a re-read
-    _move_balance(client_id, minutes, lot=lot)
+    balance = _move_balance(client_id, minutes, lot=lot)
     entry = LedgerEntry(client_id=client_id, lot=lot, kind=kind, minutes=minutes, ticket_id=ticket_id,
                         close=close, author=author, reason=reason, created_at=at or utcnow())
     db.session.add(entry)
-    _announce_balance(client_id)
+    _announce_balance(client_id, balance)
     return entry
 
 
@@ -122,10 +122,20 @@ def _core(statement):
     return db.session.connection().execute(statement)
 
 
-def _announce_balance(client_id: int) -> None:
-    """One balance.changed per client per transaction, however many entries it writes."""
-    if _first_in_transaction(_BALANCE_TOLD, client_id):
-        publish("balance.changed", {"client_id": client_id}, ["staff", f"client:{client_id}"])
+def _announce_balance(client_id: int, balance: int) -> None:
+    """One balance.changed per client per transaction, however many entries it writes, carrying the
+    balance the last of them left (its payload is written just before the commit)."""
+    session = db.session()
+    transaction = session.get_transaction() or session.begin()
+    owner, told = session.info.get(_BALANCE_TOLD, (None, {}))
+    if owner is not transaction:
+        told = {}
+        session.info[_BALANCE_TOLD] = (transaction, told)
+    if client_id in told:
+        told[client_id]["balance_minutes"] = balance
+        return
+    told[client_id] = payload = {"client_id": client_id, "balance_minutes": balance}
+    publish("balance.changed", payload, ["staff", f"client:{client_id}"])
 
 
 def _first_in_transaction(key: str, item) -> bool:
@@ -360,8 +370,8 @@ def grant_purchases(purchases: list[Purchase], *, actor=None, now: datetime | No
          "author_id": actor.id if actor else None, "reason": purchase.reason, "created_at": at}
         for purchase, lot_id in zip(purchases, lot_ids, strict=True)])
     for client_id, minutes in totals.items():
-        _move_balance(client_id, minutes)   # lots it does not hold: the client's picture goes
-        _announce_balance(client_id)
+        # lots it does not hold: the client's picture goes
+        _announce_balance(client_id, _move_balance(client_id, minutes))
     return list(lot_ids)
 
 

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, String, insert
+from sqlalchemy import JSON, Index, String, insert, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.types import UTCDateTime, utcnow
@@ -19,13 +19,16 @@ from app.extensions import db
 #: instead of at its next poll (other processes still find the rows when they poll)
 published = threading.Event()
 
-EVENTS = ("ticket.created", "ticket.updated", "ticket.comment", "sla.warning", "sla.breached", "balance.changed",
-          "announce", "notice.created")
+EVENTS = ("ticket.created", "ticket.updated", "ticket.closed", "ticket.comment", "sla.warning", "sla.breached",
+          "balance.changed", "announce", "notice.created", "invoice.paid", "payment.unmatched")
 
 
 class OutboxEvent(db.Model):
     __tablename__ = "event_outbox"
-    __table_args__ = (Index("ix_event_outbox_pending", "sent_at", "id"),)
+    __table_args__ = (Index("ix_event_outbox_pending", "sent_at", "id"),
+                      # the rows webhooks have not seen yet (app.webhooks fans them out)
+                      Index("ix_event_outbox_webhooks", "id", sqlite_where=text("webhooked_at IS NULL"),
+                            postgresql_where=text("webhooked_at IS NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event: Mapped[str] = mapped_column(String(40))
@@ -34,6 +37,8 @@ class OutboxEvent(db.Model):
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when webhooks made their deliveries of it (None: not yet)
+    webhooked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 #: in-transaction subscribers: event name → functions called with the payload by `publish`

@@ -489,6 +489,12 @@ def set_status(ticket: Ticket, actor: User | None, target: str, *, reason: str |
         result.changes.append(_record(ticket, actor, "reversed", None, f"{result.reversed_close.debited_minutes} min",
                                       reason.strip()))
     _changed(ticket, result.changes, now, reopened=(current, target) in REOPENINGS)
+    if result.close is not None:   # for integrations (webhooks): what the close debited
+        close = result.close
+        publish("ticket.closed", {"ticket_id": ticket.id, "number": ticket.number, "client_id": ticket.client_id,
+                                  "closed_at": now.isoformat(), "hourly_minutes": close.hourly_minutes,
+                                  "debited_minutes": close.debited_minutes, "overage_minutes": close.overage_minutes,
+                                  "actor_id": actor.id if actor else None}, [])
     return result
 
 

@@ -1,0 +1,17 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectMultipleField, StringField, widgets
+from wtforms.validators import Length
+
+from app.webhooks.operations import WEBHOOK_EVENTS
+
+
+class EndpointForm(FlaskForm):
+    # the operation checks the address and that an event is chosen (one set of rules for every caller)
+    url = StringField(_l("Receiver address"), validators=[Length(max=500)],
+                      description=_l("Where the desk posts events, e.g. https://1c.example.ru/hourdesk/webhook"))
+    description = StringField(_l("Description"), validators=[Length(max=200)])
+    events = SelectMultipleField(_l("Events"), choices=list(WEBHOOK_EVENTS.items()),
+                                 widget=widgets.ListWidget(prefix_label=False),
+                                 option_widget=widgets.CheckboxInput())
+    active = BooleanField(_l("Active"), default=True)
