@@ -220,6 +220,26 @@ def test_a_statement_pays_the_invoice_named_in_it_and_grants_its_hours_once(shop
     assert_consistent(shop.a.id)
 
 
+def test_a_statement_tells_integrations_what_it_paid_and_what_it_left_to_a_person(shop, db):
+    """invoice.paid and payment.unmatched go to the event outbox (webhooks deliver them); undoing
+    a match leaves the payment to a person again, and says so."""
+    from app.core.events import OutboxEvent
+
+    def told(event):
+        return [e.payload for e in db.session.scalars(select(OutboxEvent).where(OutboxEvent.event == event)
+                                                        .order_by(OutboxEvent.id))]
+    body = shop.invoice(total="15000.00", minutes=600)
+    shop.upload(one_c([Doc("15000.00", f"Оплата по счету {body['number']} за ИТС. НДС не облагается"),
+                       Doc("700.00", "Возврат займа", payer_inn="7709999999", number="5")]))
+    (paid,) = told("invoice.paid")
+    assert (paid["invoice_id"], paid["total"], paid["paid_amount"]) == (body["id"], "15000.00", "15000.00")
+    (left,) = told("payment.unmatched")
+    assert (left["amount"], left["payer_inn"], left["doc_number"]) == ("700.00", "7709999999", "5")
+    matched = db.session.scalars(select(Payment).where(Payment.status == "auto")).one()
+    assert shop.boss.post(f"/api/v1/payments/{matched.id}/unmatch", json={"reason": "не тот счёт"}).status_code == 200
+    assert [p["payment_id"] for p in told("payment.unmatched")] == [left["payment_id"], matched.id]
+
+
 def test_one_statement_paying_many_hour_packs_grants_each_once_and_keeps_every_cache_exact(shop, db):
     """A statement's grants are written together (lots and entries as rows, each client's cached
     balance moved once by their sum): the caches still equal the entries, each lot is its own, and

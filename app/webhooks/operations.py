@@ -152,13 +152,15 @@ def fan_out(now: datetime | None = None, *, limit: int = FAN_OUT_BATCH) -> tuple
     rows = db.session.execute(query).all()
     if not rows:
         return 0, 0
-    endpoints = db.session.execute(select(WebhookEndpoint.id, WebhookEndpoint.events)
+    endpoints = db.session.execute(select(WebhookEndpoint.id, WebhookEndpoint.events, WebhookEndpoint.created_at)
                                    .where(WebhookEndpoint.active.is_(True))).all()
+    # an endpoint hears the events from its registration on
     deliveries = [{"endpoint_id": endpoint_id, "event_id": row.id, "event": row.event,
                    "ordering_key": _ordering_key(row.payload),
                    "body": event_body(row.id, row.event, row.created_at, row.payload),
                    "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
-                  for row in rows for endpoint_id, events in endpoints if row.event in events]
+                  for row in rows for endpoint_id, events, since in endpoints
+                  if row.event in events and row.created_at >= since]
     if deliveries:
         db.session.execute(insert(WebhookDelivery), deliveries)
     db.session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([row.id for row in rows]))
