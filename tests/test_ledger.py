@@ -453,8 +453,8 @@ def test_a_close_sends_at_most_ten_statements(desk, db):
             set_status(ticket, engineer, "closed")
             db.session.commit()
         assert _statements(db, close) <= 10
-    assert [e.event for e in db.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))][-2:] == \
-        ["balance.changed", "ticket.updated"]
+    assert [e.event for e in db.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))][-3:] == \
+        ["balance.changed", "ticket.updated", "ticket.closed"]
     assert {"status", "closed_at", "debited"} <= {c.field for c in ticket.changes}
     assert_consistent(desk.client.id)
 
