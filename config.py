@@ -100,6 +100,10 @@ class Config:
     #: (1, 2, 4 … 60 minutes) and marked failed after this many attempts (an admin may retry it)
     HOURDESK_MAIL_TICK_SECONDS = float(os.environ.get("HOURDESK_MAIL_TICK_SECONDS", "15"))
     HOURDESK_MAIL_MAX_ATTEMPTS = int(os.environ.get("HOURDESK_MAIL_MAX_ATTEMPTS", "20"))
+    #: inbound mail: the largest message taken (a larger one is refused and logged), and how many new
+    #: tickets one sender may open by e-mail per hour (more wait in the triage list)
+    HOURDESK_MAIL_IN_MAX_BYTES = int(os.environ.get("HOURDESK_MAIL_IN_MAX_BYTES", str(25 * 1024 * 1024)))
+    HOURDESK_MAIL_IN_TICKETS_PER_HOUR = int(os.environ.get("HOURDESK_MAIL_IN_TICKETS_PER_HOUR", "10"))
     #: how often the scheduler posts webhook deliveries, and how long a receiver may take to answer
     HOURDESK_WEBHOOK_TICK_SECONDS = float(os.environ.get("HOURDESK_WEBHOOK_TICK_SECONDS", "5"))
     HOURDESK_WEBHOOK_TIMEOUT = float(os.environ.get("HOURDESK_WEBHOOK_TIMEOUT", "10"))

@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.clients.routes import bp as clients_bp
     from app.contracts import api as _contracts_api  # noqa: F401
     from app.contracts.routes import bp as contracts_bp
+    from app.mailin.routes import bp as mailin_bp
     from app.notifications.routes import bp as notifications_bp
     from app.notifications.routes import notices_bp
     from app.portal.routes import bp as portal_bp
@@ -113,7 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.webhooks.routes import bp as webhooks_bp
 
     for bp in (auth_bp, audit_bp, clients_bp, contracts_bp, sla_bp, tickets_bp, portal_bp, notifications_bp, notices_bp,
-               reports_bp, billing_bp, replies_bp, webhooks_bp, api_bp):
+               reports_bp, billing_bp, replies_bp, webhooks_bp, mailin_bp, api_bp):
         app.register_blueprint(bp)
 
 
@@ -123,11 +124,13 @@ def _register_cli(app: Flask) -> None:
     from app.contracts.tasks import ledger_cli
     from app.core.backup import backup_command
     from app.demo import demo_cli
+    from app.mailin.tasks import receive_command
     from app.notifications.delivery import mail_cli
     from app.scheduler import scheduler_cli
     from app.search.operations import search_cli
     from app.webhooks.tasks import webhooks_cli
 
+    mail_cli.add_command(receive_command)
     for command in (users_cli, demo_cli, ledger_cli, scheduler_cli, mail_cli, billing_cli, search_cli, webhooks_cli,
                     backup_command):
         app.cli.add_command(command)

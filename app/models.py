@@ -18,6 +18,7 @@ from app.clients.models import Client  # noqa: F401
 from app.contracts.models import ClientBalance, Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose  # noqa: F401
 from app.core.events import OutboxEvent  # noqa: F401
 from app.core.lease import Lease  # noqa: F401
+from app.mailin.models import InboundMail  # noqa: F401
 from app.notifications.models import MailAttachment, MailMessage  # noqa: F401
 from app.replies.models import CannedReply  # noqa: F401
 from app.search.models import TicketSearch  # noqa: F401

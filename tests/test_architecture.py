@@ -9,13 +9,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: modules that hold rules needing proof: plain values in, decisions out, no app and no database
 PURE_MODULES = ["app/contracts/ledger.py", "app/sla/clock.py", "app/billing/statements.py", "app/billing/matcher.py",
-                "app/search/text.py", "app/replies/text.py", "app/webhooks/signature.py"]
+                "app/search/text.py", "app/replies/text.py", "app/webhooks/signature.py", "app/mailin/message.py"]
 #: what a pure module may not import
 IMPURE = ["app", "config", "flask", "flask_babel", "flask_login", "flask_sqlalchemy", "flask_socketio",
           "sqlalchemy", "psycopg", "werkzeug", "redis"]
 CAPABILITIES = ["app.api", "app.auth", "app.clients", "app.contracts", "app.notifications", "app.portal",
                 "app.reports", "app.sla", "app.tickets", "app.billing", "app.demo", "app.demo_history",
-                "app.scheduler", "app.models", "app.audit", "app.search", "app.replies", "app.webhooks"]
+                "app.scheduler", "app.models", "app.audit", "app.search", "app.replies", "app.webhooks", "app.mailin"]
 
 #: (which files, what they must not import, which files are exempt, why)
 RULES = [
@@ -39,6 +39,8 @@ RULES = [
                               "app.reports"], [],
      "webhooks hear the capabilities through the event outbox only: none of them is imported, so any event "
      "any of them publishes can be delivered"),
+    ("app/mailin/**/*.py", ["app.billing", "app.reports", "app.notifications", "app.contracts", "app.webhooks"], [],
+     "mail in becomes tickets, replies and contacts through the tickets', clients' and users' operations only"),
     ("voice/**/*.py", ["app", "config"], [],
      "the speaker agent runs on any office machine with its own small requirements, over Socket.IO"),
 ] + [(path, IMPURE, [], "a pure module: table-tested without an app or a database") for path in PURE_MODULES]

@@ -101,13 +101,13 @@ def test_ticket_notices_reach_the_requester(company, make, db, smtp):
     report = _send()
     assert (report.sent, report.retrying, report.failed) == (4, 0, 0)
     staff = [(rcpt, m) for rcpt, m in smtp.messages if rcpt == ["am@hourdesk.example"]]
-    assert [m["Subject"] for _, m in staff] == [f"The client replied: {ticket.number} Не работает почта"]
+    assert [m["Subject"] for _, m in staff] == [f"The client replied: [{ticket.number}] Не работает почта"]
     smtp.messages[:] = [item for item in smtp.messages if item not in staff]
     assert [rcpt for rcpt, _ in smtp.messages] == [["anna@alpha.example"]] * 3
     subjects = [m["Subject"] for _, m in smtp.messages]
-    assert subjects == [f"Ticket {ticket.number} registered: Не работает почта",
-                        f"Reply on ticket {ticket.number}: Не работает почта",
-                        f"Ticket {ticket.number} resolved: Не работает почта"]
+    assert subjects == [f"Ticket [{ticket.number}] registered: Не работает почта",
+                        f"Reply on ticket [{ticket.number}]: Не работает почта",
+                        f"Ticket [{ticket.number}] resolved: Не работает почта"]
     reply = smtp.messages[1][1].get_content()
     assert "Перезагрузите, пожалуйста, роутер" in reply and "Инженер Петров" in reply
     assert f"/portal/tickets/{ticket.id}" in reply
@@ -121,7 +121,7 @@ def test_notices_are_in_the_recipients_language(company, make, db, smtp):
     _send()
     (rcpt, message), = smtp.messages
     assert rcpt == ["boris@alpha.example"]
-    assert message["Subject"].startswith("Заявка #") and "зарегистрирована" in message["Subject"]
+    assert message["Subject"].startswith("Заявка [#") and "зарегистрирована" in message["Subject"]
 
 
 def test_a_ticket_without_a_requester_or_by_phone_from_staff_mails_nobody(company, make, db, smtp):

@@ -13,6 +13,7 @@ from app.billing.models import Payment
 from app.billing.operations import LineInput, create_act, create_invoice, import_statement, save_profile, send_act
 from app.contracts.models import TicketClose
 from app.contracts.operations import create_contract, save_service
+from app.mailin.models import InboundMail
 from app.notifications.models import MailMessage, StaffNotice
 from app.replies.models import CannedReply
 from app.sla.operations import create_calendar, create_policy
@@ -128,6 +129,11 @@ TABLE = {
     ("GET", "/reports/<name>/export.<fmt>"): row(302, 403, 403, 200),
     ("GET", "/api/v1/reports/utilisation"): row(401, 403, 403, 422),     # no period given
     ("POST", "/admin/mail/<int:message_id>/retry"): row(302, 403, 403, 403, 302),
+    ("GET", "/mail/"): STAFF_PAGE,
+    ("GET", "/mail/<int:mail_id>"): STAFF_PAGE,
+    ("POST", "/mail/<int:mail_id>/assign"): STAFF_FORM_EMPTY,
+    ("POST", "/mail/<int:mail_id>/discard"): STAFF_FORM_EMPTY,
+    ("POST", "/mail/<int:mail_id>/contact"): row(302, 403, 302),     # nothing proposed: a message, back
     ("GET", "/admin/webhooks/"): row(302, 403, 403, 403, 200),
     ("GET", "/admin/webhooks/new"): row(302, 403, 403, 403, 200),
     ("POST", "/admin/webhooks/new"): row(302, 403, 403, 403, 422),
@@ -263,6 +269,9 @@ def test_route_access(client, db, make, login, method, rule, role):
     endpoint = save_endpoint(None, url="http://127.0.0.1:9/hook", events=["ticket.closed"], active=True, actor=None)
     delivery = WebhookDelivery(endpoint_id=endpoint.id, event_id=1, event="ticket.closed", body="{}", status="failed")
     db.session.add(delivery)
+    inbound = InboundMail(message_id="<perm@example.com>", source="pipe", status="triage", from_addr="x@example.com",
+                          raw=b"From: x@example.com\r\nSubject: hi\r\n\r\nhello\r\n")
+    db.session.add(inbound)
     db.session.commit()
 
     user = {"anon": None, "client": contact}.get(role) or (make.user(role) if role != "anon" else None)
@@ -279,7 +288,7 @@ def test_route_access(client, db, make, login, method, rule, role):
             .replace("<int:notice_id>", str(notice.id))
             .replace("<name>", "clients").replace("<fmt>", "csv").replace("<token>", "no-such-link")
             .replace("<int:reply_id>", str(reply.id)).replace("<int:endpoint_id>", str(endpoint.id))
-            .replace("<int:delivery_id>", str(delivery.id)))
+            .replace("<int:delivery_id>", str(delivery.id)).replace("<int:mail_id>", str(inbound.id)))
     if calendar is not None:
         path = path.replace("<int:calendar_id>", str(calendar.id)).replace("<int:policy_id>", str(policy.id))
     if invoice is not None:

@@ -9,7 +9,7 @@ FIELD_LABELS = {
     # whole-object actions
     "created": _l("created"), "terminated": _l("terminated"), "password_reset_link": _l("password reset link issued"),
     "password_reset": _l("password set by reset link"), "revoked": _l("revoked"), "unlocked": _l("log-in lock lifted"),
-    "secret_rotated": _l("new signing secret"), "replayed": _l("delivery sent again"),
+    "mail_domains": _l("Mail domains"), "secret_rotated": _l("new signing secret"), "replayed": _l("delivery sent again"),
     "disabled": _l("switched off by the desk"), "url": _l("Receiver address"), "events": _l("Events"),
     # users
     "email": _l("E-mail"), "name": _l("Name"), "role": _l("Role"), "client_id": _l("Company"),

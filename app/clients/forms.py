@@ -13,6 +13,9 @@ class ClientForm(FlaskForm):
     timezone = StringField(_l("Time zone"), default="Europe/Moscow", validators=[DataRequired(), Length(max=64)])
     email = StringField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
+    mail_domains = StringField(_l("Mail domains"), validators=[Optional(), Length(max=500)],
+                               description=_l("Mail from anyone at these domains becomes this client's ticket "
+                                              "(e.g. romashka.ru romashka.com)."))
     account_manager_id = SelectField(_l("Account manager"), coerce=int, choices=[], validate_choice=True)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
     active = BooleanField(_l("Active"), default=True)

@@ -34,6 +34,9 @@ class Client(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow", server_default="Europe/Moscow")
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(50))
+    #: the company's mail domains, space-separated ("romashka.ru romashka.com"): mail from an unknown
+    #: sender at one of them becomes this client's ticket, the sender proposed as a contact
+    mail_domains: Mapped[str | None] = mapped_column(String(500))
     notes: Mapped[str | None] = mapped_column(Text)
     account_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
     active: Mapped[bool] = mapped_column(default=True, server_default="1")

@@ -1,4 +1,5 @@
 """State changes for client companies. They flush, never commit."""
+import re
 from zoneinfo import available_timezones
 
 from flask_babel import gettext as _
@@ -15,7 +16,25 @@ from app.extensions import db
 NAME_MAX = 255
 #: the fields whose changes the audit trail records
 CLIENT_FIELDS = ("name", "inn", "country", "timezone", "email", "phone", "notes", "account_manager_id", "active",
-                 "low_balance_unit", "low_balance_value")
+                 "low_balance_unit", "low_balance_value", "mail_domains")
+_DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})")
+
+
+def clean_mail_domains(value: str | None) -> str | None:
+    """"Romashka.RU, @romashka.com" → "romashka.ru romashka.com"; a word that is no domain is refused."""
+    words = [word.strip().lstrip("@").lower() for word in re.split(r"[\s,;]+", value or "") if word.strip()]
+    for word in words:
+        try:
+            ascii_form = word.encode("idna").decode("ascii")   # ромашка.рф is a domain too
+        except UnicodeError:
+            ascii_form = word
+        if not _DOMAIN.fullmatch(ascii_form):
+            raise ValidationFailed(_("%(d)s is not a mail domain (e.g. romashka.ru).", d=word), code="invalid_domain",
+                                   field="mail_domains")
+    cleaned = " ".join(dict.fromkeys(words))
+    if len(cleaned) > 500:
+        raise ValidationFailed(_("At most 500 characters of domains."), code="invalid_domain", field="mail_domains")
+    return cleaned or None
 
 
 #: legal forms that start most company names; engineers type the name that follows them
@@ -88,7 +107,7 @@ def _clean_low_balance(unit: str | None, value) -> tuple[str | None, int | None]
 def create_client(*, name: str, inn: str, country: str | None = None, timezone: str | None = None,
                   email: str | None = None, phone: str | None = None, notes: str | None = None,
                   account_manager=None, low_balance_unit: str | None = None, low_balance_value: int | None = None,
-                  actor=None) -> Client:
+                  mail_domains: str | None = None, actor=None) -> Client:
     """Register a company; the tax id is validated and must be unique. Every client has an
     account manager: the one given, else the office's first active manager."""
     low_balance_unit, low_balance_value = _clean_low_balance(low_balance_unit, low_balance_value)
@@ -101,7 +120,7 @@ def create_client(*, name: str, inn: str, country: str | None = None, timezone: 
     client = Client(name=name, name_search=search_key(name), inn=inn, country=country, timezone=tz,
                     email=(email or None), phone=(phone or None), notes=(notes or None),
                     account_manager=account_manager, low_balance_unit=low_balance_unit,
-                    low_balance_value=low_balance_value)
+                    low_balance_value=low_balance_value, mail_domains=clean_mail_domains(mail_domains))
     db.session.add(client)
     db.session.flush()
     if actor is not None:
@@ -125,7 +144,8 @@ def _check_account_manager(user: User) -> User:
 def update_client(client: Client, *, name: str, inn: str, country: str | None = None,
                   timezone: str | None = None, email: str | None = None, phone: str | None = None,
                   notes: str | None = None, account_manager=None, active: bool = True,
-                  low_balance_unit: str | None = None, low_balance_value: int | None = None, actor=None) -> Client:
+                  low_balance_unit: str | None = None, low_balance_value: int | None = None,
+                  mail_domains: str | None = None, actor=None) -> Client:
     """Edit a company; the same checks as on creation. Each changed field is audited."""
     before = snapshot(client, CLIENT_FIELDS)
     client.low_balance_unit, client.low_balance_value = _clean_low_balance(low_balance_unit, low_balance_value)
@@ -136,6 +156,7 @@ def update_client(client: Client, *, name: str, inn: str, country: str | None = 
     client.name, client.name_search, client.inn, client.country, client.timezone = (
         name, search_key(name), inn, country, tz)
     client.email, client.phone, client.notes = email or None, phone or None, notes or None
+    client.mail_domains = clean_mail_domains(mail_domains)
     if account_manager is None:
         raise ValidationFailed(_("Choose the client's account manager."), code="account_manager_required",
                                field="account_manager_id")

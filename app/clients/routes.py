@@ -32,6 +32,7 @@ def _save(form: ClientForm, client: Client | None) -> Client | None:
     """Run the create/update operation; its error goes on the right field (None then)."""
     values = dict(name=form.name.data, inn=form.inn.data, country=form.country.data or None,
                   timezone=form.timezone.data, email=form.email.data, phone=form.phone.data,
+                  mail_domains=form.mail_domains.data,
                   notes=form.notes.data, low_balance_unit=form.low_balance_unit.data or None,
                   low_balance_value=form.low_balance_value.data if form.low_balance_unit.data else None,
                   account_manager=db.session.get(User, form.account_manager_id.data) if form.account_manager_id.data else None)

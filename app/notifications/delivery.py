@@ -10,7 +10,7 @@ import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 
 import click
 from flask import current_app
@@ -60,7 +60,16 @@ def _email(message: MailMessage) -> EmailMessage:
     email["To"] = message.recipient
     email["Subject"] = message.subject
     # stable per outbox row: a receiving system can tell a re-sent copy from a new message
-    email["Message-ID"] = make_msgid(idstring=f"hourdesk-mail-{message.id}")
+    domain = parseaddr(current_app.config["HOURDESK_MAIL_FROM"])[1].rpartition("@")[2] or "hourdesk.localhost"
+    if message.ticket_id is not None:
+        # names the ticket (app.mailin finds it in a reply's In-Reply-To/References); all of a
+        # ticket's messages refer to one root, so mail programs show them as one conversation
+        email["Message-ID"] = f"<hourdesk.t{message.ticket_id}.m{message.id}@{domain}>"
+        email["In-Reply-To"] = email["References"] = f"<hourdesk.t{message.ticket_id}.m0@{domain}>"
+    else:
+        email["Message-ID"] = make_msgid(idstring=f"hourdesk-mail-{message.id}", domain=domain)
+    # RFC 3834: our notices are automatic, so auto-responders do not answer them (no mail loops)
+    email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body)
     for attachment in message.attachments:
         maintype, _slash, subtype = attachment.content_type.partition("/")

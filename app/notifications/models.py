@@ -38,6 +38,9 @@ class MailMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the ticket it is about: its Message-ID and References name the ticket, so replies thread (a
+    #: plain number, as the outbox is a log: adding a foreign key would rebuild the table on SQLite)
+    ticket_id: Mapped[int | None]
 
     attachments: Mapped[list["MailAttachment"]] = relationship(order_by="MailAttachment.id")
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext, lazy_gettext
 from flask_login import current_user
 from sqlalchemy import exists, func, select, update
 
@@ -46,6 +46,10 @@ class Recipient:
     staff: bool = False
 
 
+#: starts with the marker app.mailin.message.REPLY_MARKER ("##- "), whatever the language
+REPLY_LINE = lazy_gettext("##- Please type your reply above this line -##")
+
+
 def queue_mail(recipient: Recipient, template: str, *, dedupe_key: str | None = None, attachments=(),
                **context) -> MailMessage | None:
     """Render `mail/<template>.txt` in the recipient's language and queue it. The template's first
@@ -57,8 +61,18 @@ def queue_mail(recipient: Recipient, template: str, *, dedupe_key: str | None = 
         text = render_template(f"mail/{template}.txt", recipient=recipient, link=_link,
                                when=lambda value: _when(value, recipient), hm=format_minutes, **context)
     subject, _, body = text.strip().partition("\n")
-    message = MailMessage(recipient=recipient.email, subject=subject.strip()[:255], body=body.strip() + "\n",
-                          dedupe_key=dedupe_key, next_attempt_at=utcnow())
+    subject, body = subject.strip(), body.strip() + "\n"
+    ticket = context.get("ticket")
+    if ticket is not None:
+        # the tag and (for contacts) the line above which a reply goes: replies by e-mail find the ticket
+        tag = f"[#{ticket.id}]"
+        if tag not in subject:   # "Ticket #12 resolved" → "Ticket [#12] resolved"
+            subject = subject.replace(ticket.number, tag, 1) if ticket.number in subject else f"{tag} {subject}"
+        if not recipient.staff:
+            with force_locale(recipient.locale):
+                body = f"{gettext(REPLY_LINE)}\n\n{body}"
+    message = MailMessage(recipient=recipient.email, subject=subject[:255], body=body, dedupe_key=dedupe_key,
+                          next_attempt_at=utcnow(), ticket_id=ticket.id if ticket is not None else None)
     message.attachments = [MailAttachment(filename=name, content_type=kind, content=content)
                            for name, kind, content in attachments]
     db.session.add(message)

@@ -36,10 +36,11 @@ ALLOWED_TYPES = {
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
     "zip": "application/zip",
     "txt": "text/plain",
+    "eml": "message/rfc822",
     "log": "text/plain",
     "csv": "text/csv",
 }
-TEXT_EXTENSIONS = frozenset({"txt", "log", "csv"})
+TEXT_EXTENSIONS = frozenset({"txt", "log", "csv", "eml"})
 #: shown in the browser; everything else is offered as a download
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 _CHUNK = 64 * 1024

@@ -89,7 +89,7 @@ def _check_due(due: datetime | None) -> None:
         sla_ops.check_horizon(due, utcnow(), "resolution_due_at")
 
 
-def create_ticket(actor: User, client: Client, *, subject: str, description: str = "",
+def create_ticket(actor: User | None, client: Client, *, subject: str, description: str = "",
                   priority: str = "normal", channel: str = "phone", requester: User | None = None,
                   assignee: User | None = None, resolution_due_at: datetime | None = None,
                   desired_due_at: datetime | None = None, files=(), follow_up_of: Ticket | None = None,
@@ -97,10 +97,11 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
     """Register a ticket in status `open` and record its creation in the history. `files`:
     (name, stream) pairs attached to it; `follow_up_of`: an earlier ticket of the same client that
     this one continues (a contact comes back after the reopening window); `tags`: topic names
-    (new ones are created; staff only)."""
+    (new ones are created; staff only). `actor` None: the desk itself (mail from a client's domain)."""
     if client is None or not client.active:
         raise ValidationFailed(_("Choose an active client."), code="invalid_client", field="client_id")
-    if actor.role == "client" and actor.client_id != client.id:
+    by_contact = actor is not None and actor.role == "client"
+    if by_contact and actor.client_id != client.id:
         raise Forbidden(_("Contacts register tickets for their own company only."))
     _check_file_count(files)
     for name, _stream in files:   # refuse a bad file before anything is written
@@ -110,7 +111,7 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
     _check_assignee(assignee)
     _check_due(resolution_due_at)
     tag_names = _clean_tags(tags)
-    if tag_names and actor.role == "client":
+    if tag_names and by_contact:
         raise Forbidden(_("Contacts cannot tag tickets."))
     if follow_up_of is not None and follow_up_of.client_id != client.id:
         raise ValidationFailed(_("A ticket can follow up only a ticket of the same client."), code="invalid_follow_up",
@@ -132,7 +133,7 @@ def create_ticket(actor: User, client: Client, *, subject: str, description: str
         priority=_check_choice(priority, PRIORITIES, "priority"),
         priority_rank=PRIORITY_RANK.get(priority, 2),
         channel=_check_choice(channel, CHANNELS, "channel"),
-        requester=requester or (actor if actor.role == "client" else None),
+        requester=requester or (actor if by_contact else None),
         created_by=actor,
         assignee=assignee,
         status="open",
@@ -597,11 +598,11 @@ def _check_file_count(files) -> None:
                                field="attachments")
 
 
-def add_attachments(ticket: Ticket, actor: User, files, *, comment: Comment | None = None) -> list[Attachment]:
+def add_attachments(ticket: Ticket, actor: User | None, files, *, comment: Comment | None = None) -> list[Attachment]:
     """Keep uploaded files (`files`: (name, stream) pairs) with the ticket or one of its comments.
     Every name is checked before any file is stored; a refused file or a rolled-back transaction
     leaves nothing on disk. A file on an internal note is as internal as the note."""
-    if actor.role == "client" and actor.client_id != ticket.client_id:
+    if actor is not None and actor.role == "client" and actor.client_id != ticket.client_id:
         raise Forbidden(_("Contacts attach files to their own company's tickets only."))
     _check_file_count(files)
     for name, _stream in files:
@@ -614,7 +615,8 @@ def add_attachments(ticket: Ticket, actor: User, files, *, comment: Comment | No
             attachment = Attachment(ticket_id=ticket.id, comment_id=comment.id if comment else None,
                                     public=comment.public if comment else True, filename=stored.filename,
                                     content_type=stored.content_type, size_bytes=stored.size_bytes,
-                                    sha256=stored.sha256, storage_key=stored.storage_key, uploaded_by_id=actor.id)
+                                    sha256=stored.sha256, storage_key=stored.storage_key,
+                                    uploaded_by_id=actor.id if actor else None)
             db.session.add(attachment)
             kept.append(attachment)
     except ValidationFailed:
