@@ -104,6 +104,19 @@ class Config:
     #: tickets one sender may open by e-mail per hour (more wait in the triage list)
     HOURDESK_MAIL_IN_MAX_BYTES = int(os.environ.get("HOURDESK_MAIL_IN_MAX_BYTES", str(25 * 1024 * 1024)))
     HOURDESK_MAIL_IN_TICKETS_PER_HOUR = int(os.environ.get("HOURDESK_MAIL_IN_TICKETS_PER_HOUR", "10"))
+    #: the support mailbox read over IMAP (none: mail comes only through `flask mail receive`);
+    #: "ssl" (993), "starttls" or "" (plain, e.g. a local server); taken mail moves to the done folder
+    HOURDESK_IMAP_HOST = os.environ.get("HOURDESK_IMAP_HOST", "")
+    HOURDESK_IMAP_PORT = int(os.environ.get("HOURDESK_IMAP_PORT", "993"))
+    HOURDESK_IMAP_SECURITY = os.environ.get("HOURDESK_IMAP_SECURITY", "ssl")
+    HOURDESK_IMAP_USER = os.environ.get("HOURDESK_IMAP_USER", "")
+    HOURDESK_IMAP_PASSWORD = os.environ.get("HOURDESK_IMAP_PASSWORD", "")
+    HOURDESK_IMAP_FOLDER = os.environ.get("HOURDESK_IMAP_FOLDER", "INBOX")
+    HOURDESK_IMAP_DONE_FOLDER = os.environ.get("HOURDESK_IMAP_DONE_FOLDER", "Hourdesk-done")
+    HOURDESK_IMAP_FAILED_FOLDER = os.environ.get("HOURDESK_IMAP_FAILED_FOLDER", "Hourdesk-failed")
+    HOURDESK_IMAP_TIMEOUT = float(os.environ.get("HOURDESK_IMAP_TIMEOUT", "30"))
+    #: how often the job runs; between runs it waits on IDLE where the server offers it
+    HOURDESK_IMAP_TICK_SECONDS = float(os.environ.get("HOURDESK_IMAP_TICK_SECONDS", "60"))
     #: how often the scheduler posts webhook deliveries, and how long a receiver may take to answer
     HOURDESK_WEBHOOK_TICK_SECONDS = float(os.environ.get("HOURDESK_WEBHOOK_TICK_SECONDS", "5"))
     HOURDESK_WEBHOOK_TIMEOUT = float(os.environ.get("HOURDESK_WEBHOOK_TIMEOUT", "10"))

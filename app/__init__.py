@@ -124,13 +124,14 @@ def _register_cli(app: Flask) -> None:
     from app.contracts.tasks import ledger_cli
     from app.core.backup import backup_command
     from app.demo import demo_cli
-    from app.mailin.tasks import receive_command
+    from app.mailin.tasks import fetch_command, receive_command
     from app.notifications.delivery import mail_cli
     from app.scheduler import scheduler_cli
     from app.search.operations import search_cli
     from app.webhooks.tasks import webhooks_cli
 
     mail_cli.add_command(receive_command)
+    mail_cli.add_command(fetch_command)
     for command in (users_cli, demo_cli, ledger_cli, scheduler_cli, mail_cli, billing_cli, search_cli, webhooks_cli,
                     backup_command):
         app.cli.add_command(command)

@@ -23,6 +23,7 @@ from app.billing.tasks import billing_job
 from app.contracts.tasks import expire_lots_job
 from app.core import lease
 from app.core.types import utcnow
+from app.mailin.tasks import mail_in_job
 from app.notifications.tasks import expiry_notices_job, mail_job
 from app.tickets.tasks import announce_job, auto_close_job, sla_job
 from app.webhooks.tasks import webhook_job
@@ -66,6 +67,8 @@ def scheduled_jobs(config, holder: str) -> list[ScheduledJob]:
                      IntervalTrigger(seconds=config["HOURDESK_ANNOUNCE_TICK_SECONDS"])),
         ScheduledJob("mail", "send queued e-mail", partial(mail_job, holder),
                      IntervalTrigger(seconds=config["HOURDESK_MAIL_TICK_SECONDS"])),
+        ScheduledJob("mail_in", "read the support mailbox (IMAP)", partial(mail_in_job, holder),
+                     IntervalTrigger(seconds=config["HOURDESK_IMAP_TICK_SECONDS"])),
         ScheduledJob("webhooks", "post webhook deliveries", partial(webhook_job, holder),
                      IntervalTrigger(seconds=config["HOURDESK_WEBHOOK_TICK_SECONDS"])),
         ScheduledJob("expiry_notices", "notices of hours about to expire", expiry_notices_job,

@@ -237,6 +237,6 @@ def test_the_mail_server_pipe_answers_with_an_exit_status(company, db, app, monk
 
     def down(*_args, **_kwargs):
         raise OperationalError("SELECT 1", {}, ConnectionError("database is down"))
-    monkeypatch.setattr("app.mailin.tasks.receive", down)
+    monkeypatch.setattr("app.mailin.tasks.take", down)
     result = runner.invoke(args=["mail", "receive"], input=mail(subject="Позже"))
     assert result.exit_code == 75
