@@ -1,6 +1,6 @@
 """`flask demo load` (a small, idempotent demo) and `flask demo generate` (bulk data for benchmarks)."""
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import click
 from flask import current_app
@@ -200,17 +200,21 @@ FORMS = ["ООО", "АО", "ПАО", "ИП", "ТОВ"]
 @click.option("--engineers", type=click.IntRange(1, 200), default=8, show_default=True,
               help="Engineers to share the work (created if fewer exist).")
 @click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d"]), default=None,
+              help="When the history ends (UTC; default now): with the same seed, the same data.")
 @with_appcontext
-def generate(n_tickets: int, n_clients: int, years: int, lines_per_ticket: float, engineers: int, seed: int):
+def generate(n_tickets: int, n_clients: int, years: int, lines_per_ticket: float, engineers: int, seed: int,
+             until: datetime | None):
     """Bulk synthetic history (reports, benchmarks), added to what is there: Pareto-like client load,
     a few heavy clients on small contracts, clients who take only free updates, several engineers,
-    years of tickets with specification lines, closes, ledger entries and ratings."""
+    clients' contacts, years of tickets with descriptions, comments, history, tags, file records,
+    specification lines, closes, ledger entries and ratings, and a backlog still unresolved."""
     rng = random.Random(seed)
+    now = until.replace(tzinfo=timezone.utc) if until is not None else utcnow()
     if not db.session.scalar(select(func.count(User.id)).where(User.role.in_(("engineer", "manager", "admin")))):
         raise click.ClickException("no staff users: run `flask demo load` first")
     taken = set(db.session.scalars(select(Client.inn)))
     inns = _valid_inns(n_clients, taken, rng)
-    now = utcnow()
     batch = []
     for i, inn in enumerate(inns):
         name = f'{rng.choice(FORMS)} «{rng.choice(WORDS_A)}{rng.choice(WORDS_B)} {i}»'
@@ -233,9 +237,10 @@ def generate(n_tickets: int, n_clients: int, years: int, lines_per_ticket: float
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     total = db.session.scalar(select(func.count(Ticket.id)))
-    click.echo(f"generated {len(inns)} clients, {counts['contracts']} contracts, {counts['tickets']} tickets, "
-               f"{counts['lines']} specification lines, {counts['closes']} closes, {counts['entries']} ledger entries, "
-               f"{counts['ratings']} ratings ({total} tickets in all)")
+    click.echo(f"generated {len(inns)} clients ({counts['contacts']} contacts), {counts['contracts']} contracts, "
+               f"{counts['tickets']} tickets, {counts['comments']} comments, {counts['changes']} history rows, "
+               f"{counts['attachments']} file records, {counts['lines']} specification lines, {counts['closes']} closes, "
+               f"{counts['entries']} ledger entries, {counts['ratings']} ratings ({total} tickets in all)")
 
 
 @demo_cli.command("is-empty")
