@@ -20,7 +20,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text, update
 from werkzeug.security import generate_password_hash
 
 from app.auth.models import User
@@ -248,8 +248,7 @@ def generate_history(*, client_ids: list[int], n_tickets: int, years: int, lines
         for model, rows in ((Ticket, tickets), (SpecLine, lines), (TicketClose, closes), (LedgerEntry, entries),
                             (TicketRating, ratings), (Comment, comments), (TicketChange, changes),
                             (ticket_tags, tagged), (Attachment, files)):
-            for i in range(0, len(rows), 5000):
-                db.session.execute(insert(model), rows[i:i + 5000])
+            bulk(model, rows)
         counts["comments"] += len(comments)
         counts["changes"] += len(changes)
         counts["attachments"] += len(files)
@@ -315,8 +314,7 @@ def _contracts(profiles: list[Profile], start: date, years: int, zone: ZoneInfo,
             contract_id += 1
             lot_id += 1
     for model, rows in ((Contract, contracts), (HourLot, lots), (LedgerEntry, entries)):
-        for i in range(0, len(rows), 5000):
-            db.session.execute(insert(model), rows[i:i + 5000])
+        bulk(model, rows)
     counts["contracts"] += len(contracts)
     counts["entries"] += len(entries)
     db.session.commit()
@@ -378,7 +376,7 @@ def _close(close_id: int, ticket_id: int, profile: Profile, closed: datetime, ho
 
 def _expire_and_cache(profiles: list[Profile], now: datetime) -> int:
     """Expire what lots past their date still hold; set lot remainders and client balances."""
-    expiries, written = [], 0
+    expiries, remainders, balances = [], [], []
     for p in profiles:
         balance = 0
         for lot_id, _contract_id, remaining, _valid_from, expires in p.lots.values():
@@ -386,16 +384,42 @@ def _expire_and_cache(profiles: list[Profile], now: datetime) -> int:
                 expiries.append({"client_id": p.client_id, "lot_id": lot_id, "kind": "expiry", "minutes": -remaining,
                                  "created_at": expires})
                 remaining = 0
-            db.session.execute(text("UPDATE hour_lots SET remaining_minutes = :m WHERE id = :id"),
-                               {"m": remaining, "id": lot_id})
+            remainders.append({"lot_id": lot_id, "remaining": remaining})
             balance += remaining
         if p.lots:
-            db.session.execute(insert(ClientBalance), [{"client_id": p.client_id, "balance_minutes": balance}])
-    for i in range(0, len(expiries), 5000):
-        db.session.execute(insert(LedgerEntry), expiries[i:i + 5000])
-        written += len(expiries[i:i + 5000])
+            balances.append({"client_id": p.client_id, "balance_minutes": balance})
+    lots = HourLot.__table__
+    for i in range(0, len(remainders), 5000):   # one executemany per 5,000 lots
+        db.session.execute(update(lots).where(lots.c.id == bindparam("lot_id"))
+                           .values(remaining_minutes=bindparam("remaining")), remainders[i:i + 5000])
+    bulk(ClientBalance, balances)
+    bulk(LedgerEntry, expiries)
     db.session.commit()
-    return written
+    return len(expiries)
+
+
+def bulk(model, rows: list[dict]) -> None:
+    """Insert `rows` (dicts with the same keys) into `model`'s table: PostgreSQL's COPY, several
+    times faster than INSERTs, else executemany in 5,000s. Python-side column defaults the rows
+    leave out are filled in first (COPY knows only the database's own defaults)."""
+    if not rows:
+        return
+    table = getattr(model, "__table__", model)
+    if db.engine.dialect.name != "postgresql":
+        for i in range(0, len(rows), 5000):
+            db.session.execute(insert(table), rows[i:i + 5000])
+        return
+    given = list(rows[0])
+    defaults = {column.name: column.default for column in table.columns
+                if column.name not in given and column.default is not None and not column.primary_key
+                and not column.default.is_sequence and not getattr(column, "_insert_sentinel", False)}
+    columns = given + list(defaults)
+    raw = db.session.connection().connection.driver_connection   # the psycopg connection, in our transaction
+    names = ", ".join(f'"{name}"' for name in columns)
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        extra = [default.arg if default.is_scalar else default.arg(None) for default in defaults.values()]
+        for row in rows:
+            copy.write_row([row[name] for name in given] + extra)
 
 
 SUBJECTS = ["Не печатает принтер", "Не работает почта", "Обновить 1С", "VPN не подключается", "Медленно работает сервер",
