@@ -82,10 +82,7 @@ def parse(raw: bytes) -> Incoming:
     defects = [type(d).__name__ for d in message.defects]
     name, addr = _sender(message)
     text, html_only = _body(message, defects)
-    message_id = _header(message, "Message-ID").strip()
-    if not re.fullmatch(r"<[^<>\s]{1,240}>", message_id):
-        # no usable id: the content names it, so the same message read twice is still one
-        message_id = f"<sha256.{hashlib.sha256(raw).hexdigest()}@hourdesk.invalid>"
+    message_id = message_key(_header(message, "Message-ID"), raw)
     refs = re.findall(r"<[^<>\s]+>", _header(message, "In-Reply-To"))
     refs += list(reversed(re.findall(r"<[^<>\s]+>", _header(message, "References"))))
     return Incoming(message_id=message_id, subject=" ".join(_header(message, "Subject").split())[:255],
@@ -94,13 +91,22 @@ def parse(raw: bytes) -> Incoming:
                     html_only=html_only, defects=defects)
 
 
+def message_key(header: str, raw: bytes) -> str:
+    """The key a message is taken once by: its Message-ID, or without a usable one a hash of the
+    message itself, so the same message read twice is still one."""
+    message_id = (header or "").strip()
+    if re.fullmatch(r"<[^<>\s]{1,240}>", message_id):
+        return message_id
+    return f"<sha256.{hashlib.sha256(raw).hexdigest()}@hourdesk.invalid>"
+
+
 def _header(message: EmailMessage, name: str) -> str:
     try:
         value = message.get(name)
         return str(value) if value is not None else ""
     except (ValueError, IndexError, TypeError):   # a header too broken to decode
-        raw = message.get_all(name, failobj=[""], )
-        return str(raw[0]) if raw else ""
+        values = message.get_all(name, failobj=[""])
+        return str(values[0]) if values else ""
 
 
 def _sender(message: EmailMessage) -> tuple[str, str]:

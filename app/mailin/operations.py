@@ -17,6 +17,7 @@ message is kept as a file (`message.eml`) next to what it created.
 import io
 import secrets
 from datetime import datetime, timedelta
+from email.parser import BytesHeaderParser
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -28,7 +29,7 @@ from app.clients.models import Client
 from app.core.errors import Conflict, DomainError, ValidationFailed
 from app.core.types import utcnow
 from app.extensions import db
-from app.mailin.message import Incoming, parse, reply_text
+from app.mailin.message import Incoming, message_key, parse, reply_text
 from app.mailin.models import InboundMail
 from app.tickets import attachments as attachment_store
 from app.tickets.models import Comment, Ticket
@@ -76,11 +77,9 @@ def receive(raw: bytes, *, source: str, now: datetime | None = None) -> InboundM
 
 
 def _too_large(raw: bytes, source: str, now: datetime, limit: int) -> InboundMail:
-    from email.parser import BytesHeaderParser
+    """Record the refusal from the headers alone (the body is never parsed)."""
     headers = BytesHeaderParser().parsebytes(raw[:65536])
-    incoming = Incoming(message_id=str(headers.get("Message-ID", "")).strip()[:255], subject="", from_addr="",
-                        from_name="", text="")
-    message_id = incoming.message_id or f"<too-large.{secrets.token_hex(8)}@hourdesk.invalid>"
+    message_id = message_key(str(headers.get("Message-ID", "")), raw)
     seen = db.session.scalar(select(InboundMail).where(InboundMail.message_id == message_id))
     if seen is not None:
         return seen
@@ -176,17 +175,18 @@ def _new_ticket(record: InboundMail, incoming: Incoming, raw: bytes, client: Cli
     if incoming.html_only:
         text += "\n\n" + _("(written in HTML; shown as text)")
     try:
+        # create_ticket checks everything before it writes, so a refusal leaves nothing behind
         ticket = create_ticket(sender, client, subject=incoming.subject or _(_SUBJECT_FALLBACK),
                                description=_with_refusals(text, refused)[:20000], channel="email", requester=sender)
-        kept_refusals: list[str] = []
-        _attach(ticket, sender, files, None, kept_refusals)
-        if kept_refusals:
-            ticket.description = _with_refusals(ticket.description, kept_refusals)[:20000]
     except DomainError as exc:   # the desk refused it (a client switched off meanwhile…): a person decides
         _to_triage(record, raw, exc.message)
         return record
+    kept_refusals: list[str] = []
+    _attach(ticket, sender, files, None, kept_refusals)
+    if kept_refusals:
+        ticket.description = _with_refusals(ticket.description, kept_refusals)[:20000]
     record.status, record.ticket_id = "ticket", ticket.id
-    record.detail = "; ".join(refused) or None
+    record.detail = "; ".join(refused + kept_refusals) or None
     db.session.flush()
     return record
 
