@@ -110,3 +110,58 @@ def test_too_many_matches_come_newest_first_with_a_count(make, login, client, db
     assert all(f'data-ticket-id="{i}"' in page for i in ids)
     count = page.split('id="ticket-count">', 1)[1].split("<", 1)[0]
     assert count == "5 tickets" if db.engine.dialect.name == "sqlite" else count.startswith("about ")
+
+
+def test_a_word_in_millions_counts_to_the_cap_and_pages_from_the_index(make, login, client, db, monkeypatch):
+    """A plain search with more matches than COUNT_AT_MOST says "N+" (PostgreSQL: "about N") and
+    lists them newest registered first, a page at a time, to the deepest page; a filter or another
+    sort takes the list's own order."""
+    from app.core import paging
+    from app.search import queries as search_queries
+    monkeypatch.setattr(search_queries, "RANK_AT_MOST", 2)
+    monkeypatch.setattr(paging, "COUNT_AT_MOST", 6)
+    engineer, customer = make.user("engineer"), make.client()
+    ids = [make.ticket(client=customer, actor=engineer, subject=f"Принтер {i}",
+                       priority="low" if i % 2 else "high").id for i in range(1, 10)]
+    login(engineer)
+    monkeypatch.setitem(client.application.config, "TICKETS_PER_PAGE", 3)
+
+    def listed(query):
+        page = client.get("/tickets/" + query).get_data(as_text=True)
+        rows = [int(part.split('"', 1)[0]) for part in page.split('data-ticket-id="')[1:]]
+        return page.split('id="ticket-count">', 1)[1].split("<", 1)[0], rows
+
+    count, rows = listed("?q=принтер")
+    assert rows == ids[::-1][:3]
+    assert count == "6+ tickets" if db.engine.dialect.name == "sqlite" else count.startswith("about ")
+    assert listed("?q=принтер&page=2")[1] == ids[::-1][3:6]
+    assert listed("?q=принтер&page=3")[1] == ids[::-1][3:6]          # no deeper than the cap
+    assert listed("?q=принтер&sort=oldest")[1] == ids[:3]
+    high = [i for i in ids[::-1] if (ids.index(i) + 1) % 2 == 0]
+    # a filter over that many matches is not counted: the page says what it has seen so far
+    assert listed("?q=принтер&priority=high") == ("3+ tickets", high[:3])
+    assert listed("?q=принтер&priority=high&page=2") == ("4 tickets", high[3:])
+    assert listed(f"?q=принтер&client_id={customer.id}&sort=oldest") == ("3+ tickets", ids[:3])
+
+
+def test_a_registered_ticket_is_indexed_as_a_rebuild_would_index_it(make, db):
+    """Registering indexes the new ticket from the session's objects, without reading it back;
+    the row must be the one a rebuild writes (and a comment in the same transaction still counts)."""
+    from app.tickets.operations import create_ticket
+    engineer, customer = make.user("engineer"), make.client(name="ООО «Ромашка»")
+
+    def rows():
+        return {r.ticket_id: (r.client_id, r.subject_terms, r.body_terms, r.internal_terms, r.client_terms)
+                for r in db.session.scalars(select(TicketSearch))}
+
+    plain = create_ticket(engineer, customer, subject="Не печатает принтер", description="После обновления драйвера")
+    db.session.commit()
+    talked = create_ticket(engineer, customer, subject="VPN", description="")
+    add_comment(talked, engineer, "Переустановили клиент VPN", public=False)
+    db.session.commit()
+    registered = rows()
+    assert registered[plain.id][1:3] == (terms("Не печатает принтер"), terms("После обновления драйвера"))
+    assert registered[talked.id][3] == terms("Переустановили клиент VPN")
+    rebuild()
+    db.session.commit()
+    assert rows() == registered

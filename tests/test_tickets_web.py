@@ -202,3 +202,29 @@ def test_text_search_follows_subject_changes(make, db):
     db.session.commit()
     assert found("ошибка") == []
     assert found("%") == [] and found("_") == []
+
+
+def test_list_counts_at_most_the_cap_and_pages_no_deeper(client, make, login, db, app, monkeypatch):
+    """A list counts up to COUNT_AT_MOST rows ("N+ tickets") and offers pages that deep, no deeper;
+    below the cap the count is exact."""
+    from app.core import paging
+    login(make.user("engineer"))
+    customer = make.client()
+    for i in range(12):
+        make.ticket(client=customer, subject=f"Принтер {i}")
+    db.session.commit()
+    monkeypatch.setitem(app.config, "TICKETS_PER_PAGE", 5)
+    monkeypatch.setattr(paging, "COUNT_AT_MOST", 10)
+
+    def count_and_rows(query):
+        page = client.get("/tickets/" + query).get_data(as_text=True)
+        count = page.split('id="ticket-count">')[1].split("</span>")[0]
+        return count, page.count('data-ticket-id="'), 'rel="next"' in page, 'id="list-depth"' in page
+
+    assert count_and_rows("") == ("10+ tickets", 5, True, False)
+    # page 2 is the deepest: asking for page 3 answers it, and says how to reach the rest
+    assert count_and_rows("?page=2") == ("10+ tickets", 5, False, True)
+    assert count_and_rows("?page=3") == ("10+ tickets", 5, False, True)
+    assert count_and_rows("?sort=oldest&page=2")[1:] == (5, False, True)
+    monkeypatch.setattr(paging, "COUNT_AT_MOST", 100)
+    assert count_and_rows("?page=3") == ("12 tickets", 2, False, False)

@@ -29,6 +29,8 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'manager', 'engineer', 'client')", name="role"),
+        # staff are a handful among tens of thousands of contacts (the assignee choices)
+        Index("ix_users_role", "role"),
         # A client contact belongs to exactly one company; staff belong to none.
         CheckConstraint(
             "(role = 'client' AND client_id IS NOT NULL) OR (role <> 'client' AND client_id IS NULL)",

@@ -120,6 +120,7 @@ class HourLot(db.Model):
         CheckConstraint("granted_minutes >= 0", name="granted_not_negative"),
         CheckConstraint("valid_from < expires_at", name="period"),
         Index("ix_hour_lots_client_expires", "client_id", "expires_at"),
+        Index("ix_hour_lots_contract_id", "contract_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

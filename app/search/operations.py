@@ -16,6 +16,8 @@ from app.search.text import terms
 from app.tickets.models import Comment, Ticket
 
 _DIRTY = "search_dirty_tickets"
+#: tickets registered in this transaction and not touched since: indexed from the session's objects
+_NEW = "search_new_tickets"
 #: fields of a ticket that its index holds
 _INDEXED_FIELDS = {"subject", "description"}
 
@@ -90,9 +92,37 @@ def mark_dirty(ticket_id: int) -> None:
 
 
 def _flush_dirty() -> None:
-    dirty = db.session().info.pop(_DIRTY, set())
+    info = db.session().info
+    dirty = info.pop(_DIRTY, set())
+    documents = []
+    new = info.pop(_NEW, {})
+    for ticket_id in sorted(set(new) - dirty):
+        document = _new_document(new[ticket_id])
+        if document is None:
+            dirty.add(ticket_id)
+        else:
+            documents.append(document)
+    if documents:
+        db.session.execute(insert(TicketSearch), documents)
     if dirty:
         reindex(dirty)
+
+
+def _new_document(ticket: Ticket | None) -> dict | None:
+    """The index row of a ticket registered in this transaction, from the objects in the session
+    (registering is the desk's busiest write: four statements fewer). None: read it instead."""
+    if ticket is None or "client" not in ticket.__dict__ or ticket.__dict__.get("comments"):
+        return None
+    return {"ticket_id": ticket.id, "client_id": ticket.client_id, "subject_terms": terms(ticket.subject),
+            "body_terms": terms(ticket.description).strip(), "internal_terms": "",
+            "client_terms": client_terms(ticket.client.name, ticket.client.inn)}
+
+
+def _on_ticket_created(payload: dict) -> None:
+    session = db.session()
+    # the object itself: the session holds a clean object only weakly, and it is needed at commit
+    session.info.setdefault(_NEW, {})[payload["ticket_id"]] = session.get(Ticket, payload["ticket_id"])
+    before_commit(session, _flush_dirty, key=_DIRTY)
 
 
 def _on_ticket_event(payload: dict) -> None:
@@ -102,7 +132,7 @@ def _on_ticket_event(payload: dict) -> None:
 
 
 def init_app(app) -> None:
-    subscribe("ticket.created", _on_ticket_event)
+    subscribe("ticket.created", _on_ticket_created)
     subscribe("ticket.updated", _on_ticket_event)
     subscribe("ticket.comment", _on_ticket_event)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import g, has_app_context
 from sqlalchemy import Float, Integer, column, func, literal_column, select, table, text
 
+from app.core import paging
 from app.extensions import db
 from app.search.models import TicketSearch
 from app.search.text import query_terms
@@ -44,14 +45,19 @@ def _source():
 @dataclass(frozen=True)
 class MatchCount:
     count: int
-    #: False: more than RANK_AT_MOST matched and `count` is the planner's estimate
-    exact: bool = True
+    #: "exact"; "at_least": counting stopped at COUNT_AT_MOST; "estimate": the planner's guess
+    kind: str = "exact"
+
+    @property
+    def exact(self) -> bool:
+        return self.kind == "exact"
 
 
 def count_matches(q: str, *, internal: bool) -> MatchCount:
-    """How many tickets match every word of `q`. SQLite's FTS5 counts from its index alone, cheap
-    however many; PostgreSQL must visit each matching row, so it counts up to RANK_AT_MOST and
-    beyond that reports the planner's estimate. Once per request: the list asks, then its pager."""
+    """How many tickets match every word of `q`. SQLite's FTS5 counts from its index alone, up to
+    COUNT_AT_MOST (a common word is in a third of ten years of tickets); PostgreSQL must visit each
+    matching row, so it counts up to RANK_AT_MOST and beyond that reports the planner's estimate.
+    Once per request: the list asks, then its pager."""
     terms = query_terms(q)
     if not terms:
         return MatchCount(0)
@@ -60,13 +66,15 @@ def count_matches(q: str, *, internal: bool) -> MatchCount:
         return g.get(key)
     where, _ = _condition(terms, internal)
     source, ident = _source()
-    if db.engine.dialect.name == "sqlite":
-        found = MatchCount(db.session.scalar(select(func.count()).select_from(source).where(where)) or 0)
+    at_most = paging.COUNT_AT_MOST if db.engine.dialect.name == "sqlite" else RANK_AT_MOST
+    capped = select(ident).select_from(source).where(where).limit(at_most + 1).subquery()
+    count = db.session.scalar(select(func.count()).select_from(capped)) or 0
+    if count <= at_most:
+        found = MatchCount(count)
+    elif db.engine.dialect.name == "sqlite":
+        found = MatchCount(paging.COUNT_AT_MOST, "at_least")
     else:
-        capped = select(ident).select_from(source).where(where).limit(RANK_AT_MOST + 1).subquery()
-        count = db.session.scalar(select(func.count()).select_from(capped)) or 0
-        found = MatchCount(count) if count <= RANK_AT_MOST else MatchCount(
-            max(_estimate(select(ident).select_from(source).where(where)), count), exact=False)
+        found = MatchCount(max(_estimate(select(ident).select_from(source).where(where)), count), "estimate")
     if has_app_context():
         g.__dict__[key] = found
     return found

@@ -152,7 +152,7 @@ def create_ticket(actor: User | None, client: Client, *, subject: str, descripti
     if tag_names:
         _record(ticket, actor, "tags", None, ", ".join(t.name for t in ticket.tags))
     add_attachments(ticket, actor, files)
-    schedule_sla(ticket)
+    schedule_sla(ticket, new=True)
     _publish_ticket("ticket.created", ticket)
     announcements.announce(ticket, now)
     return ticket
@@ -345,12 +345,13 @@ def fire_sla_event(ticket: Ticket, kind: str, due_at: datetime, now: datetime) -
 SLA_ACTIVE_STATUSES = ("open", "in_progress")   # waiting: the clock is stopped; resolved and after: done
 
 
-def sla_points(ticket: Ticket) -> list[tuple[str, datetime]]:
-    """The SLA thresholds this ticket still faces, in time order: (kind, instant)."""
+def sla_points(ticket: Ticket, *, new: bool = False) -> list[tuple[str, datetime]]:
+    """The SLA thresholds this ticket still faces, in time order: (kind, instant). `new`: the
+    ticket was registered in this transaction, so it has no pauses and nothing has fired yet."""
     if ticket.status not in SLA_ACTIVE_STATUSES:
         return []
     policy = db.session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
-    pauses = sla_ops.pauses_of(ticket.id)
+    pauses = [] if new else sla_ops.pauses_of(ticket.id)
     points = []
     if ticket.status == "open" and ticket.response_due_at is not None:
         points += [("response_warning", sla_ops.warning_instant(policy, ticket.created_at, ticket.response_due_at)),
@@ -359,15 +360,16 @@ def sla_points(ticket: Ticket) -> list[tuple[str, datetime]]:
         points += [("resolution_warning", sla_ops.warning_instant(policy, ticket.created_at, ticket.resolution_due_at,
                                                                   pauses)),
                    ("resolution_breach", ticket.resolution_due_at)]
-    fired = set(db.session.scalars(select(TicketSlaEvent.kind).where(TicketSlaEvent.ticket_id == ticket.id)))
+    fired = set() if new else set(db.session.scalars(select(TicketSlaEvent.kind)
+                                                   .where(TicketSlaEvent.ticket_id == ticket.id)))
     # a deadline set in the past: the warning is due no later than the breach, and fires first
     return sorted(((kind, at) for kind, at in points if kind not in fired),
                   key=lambda p: (p[1], p[0].endswith("breach")))
 
 
-def schedule_sla(ticket: Ticket) -> None:
+def schedule_sla(ticket: Ticket, *, new: bool = False) -> None:
     """Set when the SLA monitor must look at this ticket next (the earliest unfired threshold)."""
-    points = sla_points(ticket)
+    points = sla_points(ticket, new=new)
     ticket.sla_next_check_at = points[0][1] if points else None
 
 

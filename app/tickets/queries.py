@@ -10,7 +10,7 @@ from app.extensions import db
 from app.notifications.models import StaffNotice
 from app.search import queries as search_queries
 from app.tickets.lifecycle import ACTIVE_STATUSES
-from app.tickets.models import Tag, Ticket, TicketChange, ticket_tags
+from app.tickets.models import PRIORITY_RANK, Comment, Tag, Ticket, TicketChange, ticket_tags
 
 SORTS = {
     "newest": (Ticket.created_at.desc(), Ticket.id.desc()),
@@ -36,22 +36,35 @@ def ticket_list_query(*, status: str | None = None, priority: str | None = None,
     elif status:
         query = query.where(Ticket.status == status)
     if priority:
-        query = query.where(Ticket.priority == priority)
+        # by rank: the index of the urgency sort then finds them newest first, and counts them
+        query = query.where(Ticket.priority_rank == PRIORITY_RANK[priority])
     if assignee_id == "none":
         query = query.where(Ticket.assignee_id.is_(None))
     elif assignee_id:
         query = query.where(Ticket.assignee_id == int(assignee_id))
     if client_id:
         query = query.where(Ticket.client_id == client_id)
-    if tag:
-        query = query.where(Ticket.id.in_(select(ticket_tags.c.ticket_id).join(Tag, Tag.id == ticket_tags.c.tag_id)
-                                          .where(Tag.name_key == " ".join(fold(tag).split()))))
     q = (q or "").strip()
+    # Newest first with no selective filter (one client's, one engineer's): a tag's or a search's
+    # own index hands its tickets out by number, newest first, so a page reads its 25 rows and
+    # stops; a status or priority only skips some on the way
+    by_number = sort in (None, "", "newest") and not (assignee_id or client_id)
+    if tag:
+        tag_id = db.session.scalar(select(Tag.id).where(Tag.name_key == " ".join(fold(tag).split())))
+        if tag_id is None:
+            return query.where(false())
+        tagged = select(ticket_tags.c.ticket_id).where(ticket_tags.c.tag_id == tag_id)
+        if by_number and not q:
+            tagged = tagged.subquery()
+            return query.join(tagged, tagged.c.ticket_id == Ticket.id).order_by(tagged.c.ticket_id.desc())
+        query = query.where(Ticket.id.in_(tagged))
     if not q:
         return query.order_by(*SORTS.get(sort or "newest", SORTS["newest"]))
     matches = text_matches(q, internal=internal)
     if matches is None:
         return query.where(false())
+    if "score" not in matches.c and ticket_number(q) is None and by_number and not tag:
+        return query.join(matches, matches.c.ticket_id == Ticket.id).order_by(matches.c.ticket_id.desc())
     if "score" not in matches.c:
         # too many to rank: in the list's own order, walking the tickets' index for it and stopping
         # at the page (`id + 0`: looking each match up by its key instead would sort them all)
@@ -66,8 +79,7 @@ def ticket_list_query(*, status: str | None = None, priority: str | None = None,
 def text_matches(q: str, *, internal: bool):
     """(ticket_id, score) of the tickets `q` finds, the ticket numbered `q` first; only ticket_id
     when they are too many to rank; None: nothing can match."""
-    number = q.strip().lstrip("#")
-    exact = int(number) if number.isdigit() and len(number) < 12 else None
+    exact = ticket_number(q)
     words = search_queries.matching(q, internal=internal)
     if exact is None:
         return words
@@ -82,19 +94,31 @@ def text_matches(q: str, *, internal: bool):
             .subquery("matches"))
 
 
+def ticket_number(q: str) -> int | None:
+    """The ticket number `q` names (123 or #123); a longer run of digits is an INN or a phone."""
+    digits = q.strip().lstrip("#")
+    return int(digits) if digits.isdigit() and len(digits) <= 9 else None
+
+
 def search_total(q: str, *, internal: bool):
-    """How many tickets a search of words alone (no other filter, not a number) finds, from the
-    index (`.count`, `.exact`); None when the list must count its rows itself."""
-    if q.strip().lstrip("#").isdigit():
+    """How many tickets the words of `q` find, whatever the other filters, from the index
+    (`MatchCount`); None for a ticket number, whose list counts its own rows."""
+    if ticket_number(q) is not None:
         return None
     return search_queries.count_matches(q, internal=internal)
 
 
+#: the tag uses that rank the suggestions: the latest ones, so the cost does not grow with the years
+RECENT_TAG_USES = 5_000
+
+
 def tag_names(limit: int = 300) -> list[str]:
-    """The tags in use, most used first (the suggestions of a tag field)."""
-    used = func.count(ticket_tags.c.ticket_id)
-    return list(db.session.scalars(select(Tag.name).outerjoin(ticket_tags, ticket_tags.c.tag_id == Tag.id)
-                                   .group_by(Tag.id, Tag.name).order_by(used.desc(), Tag.name).limit(limit)))
+    """The tags, most used lately first (the suggestions of a tag field)."""
+    recent = (select(ticket_tags.c.tag_id).order_by(ticket_tags.c.ticket_id.desc())
+              .limit(RECENT_TAG_USES).subquery())
+    uses = select(recent.c.tag_id, func.count().label("uses")).group_by(recent.c.tag_id).subquery()
+    return list(db.session.scalars(select(Tag.name).outerjoin(uses, uses.c.tag_id == Tag.id)
+                                   .order_by(func.coalesce(uses.c.uses, 0).desc(), Tag.name).limit(limit)))
 
 
 def dashboard(user_id: int, now: datetime, limit: int = 10, *, my_clients: bool = False) -> dict:
@@ -120,6 +144,13 @@ def dashboard(user_id: int, now: datetime, limit: int = 10, *, my_clients: bool 
         StaffNotice.user_id == user_id, StaffNotice.read_at.is_(None),
         StaffNotice.kind.in_(("client_replied", "reopened")))))
     return result
+
+
+def ticket_page(ticket_id: int) -> Ticket | None:
+    """The ticket with what its page shows loaded in one query per relationship, not one per comment."""
+    return db.session.scalar(select(Ticket).where(Ticket.id == ticket_id).options(
+        selectinload(Ticket.comments).selectinload(Comment.attachments), selectinload(Ticket.attachments),
+        selectinload(Ticket.tags), selectinload(Ticket.rating)))
 
 
 def history(ticket_id: int) -> list[TicketChange]:

@@ -2,7 +2,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +17,7 @@ from app.contracts.forms import BILLING_LABELS, OVERDRAFT_LABELS, BillingOverrid
 from app.contracts.models import Service, SpecLine
 from app.core.db_setup import writes
 from app.core.errors import domain_errors
+from app.core.paging import capped_paginate
 from app.core.types import utcnow
 from app.core.web import format_minutes, load_or_404
 from app.extensions import db
@@ -67,9 +68,11 @@ def change_value(field: str, value: str | None) -> str:
 
 
 def _staff_choices() -> list[tuple[int, str]]:
-    staff = db.session.scalars(select(User).where(User.role.in_(STAFF_ROLES), User.active.is_(True))
-                               .order_by(User.name)).all()
-    return [(0, _("— nobody —"))] + [(u.id, u.name) for u in staff]
+    """(id, name) of the active staff, "nobody" first; read once per request (a page has several forms)."""
+    if "staff_choices" not in g:
+        g.staff_choices = [(u.id, u.name) for u in db.session.scalars(
+            select(User).where(User.role.in_(STAFF_ROLES), User.active.is_(True)).order_by(User.name))]
+    return [(0, _("— nobody —"))] + g.staff_choices
 
 
 def _office_tz() -> ZoneInfo:
@@ -131,12 +134,13 @@ def index():
     query = queries.ticket_list_query(status=args["status"] or None, priority=args["priority"] or None,
                                       assignee_id=assignee_id, client_id=client_id, q=args["q"],
                                       sort=args["sort"] or None, tag=args["tag"] or None)
-    only_words = args["q"] and not any(args[k] for k in ("status", "priority", "assignee", "client_id", "tag"))
-    total = queries.search_total(args["q"], internal=True) if only_words else None
-    page = db.paginate(query, per_page=current_app.config["TICKETS_PER_PAGE"], error_out=False, count=total is None)
-    if total is not None:
-        # the index counted the matches already (or estimated them): the pager need not count again
-        page.total, page.estimated = total.count, not total.exact
+    words = queries.search_total(args["q"], internal=True) if args["q"] else None
+    filtered = any(args[k] for k in ("status", "priority", "assignee", "client_id", "tag"))
+    # the index counted a plain search's matches already (or estimated them): not counted again;
+    # a filter over more matches than a list counts is not counted at all
+    page = capped_paginate(db.session, query, page=request.args.get("page", 1, type=int),
+                           per_page=current_app.config["TICKETS_PER_PAGE"],
+                           total=None if filtered else words, uncounted=bool(filtered and words and not words.exact))
     client = db.session.get(Client, client_id) if client_id else None
     template = "tickets/_list_table.html" if request.headers.get("HX-Request") and not request.headers.get(
         "HX-Boosted") else "tickets/index.html"
@@ -219,7 +223,7 @@ def picked_client(client_id: int):
 @staff_required
 @writes
 def detail(ticket_id: int):
-    ticket = load_or_404(Ticket, ticket_id)
+    ticket = queries.ticket_page(ticket_id) or abort(404)
     notices.mark_notices_read(current_user, ticket_id=ticket.id)   # the reader has seen the news
     return _render_detail(ticket)
 
