@@ -203,6 +203,8 @@ def main():
         _, token = issue_token(token_user, name="bench")
         db.session.commit()
     api = {"Authorization": f"Bearer {token}"}
+    timer.case("API: tickets, first page", lambda: web.get("/api/v1/tickets", headers=api))
+    timer.case("API: tickets in progress", lambda: web.get("/api/v1/tickets?status=in_progress", headers=api))
     timer.case("register a ticket (API)", lambda: web.post("/api/v1/tickets", headers=api, json={
         "client_id": info["client"], "subject": "VPN не подключается", "priority": "high"}),
         runs=args.registers, expect=(201,))

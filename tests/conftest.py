@@ -159,6 +159,13 @@ def client(app, db):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test's data is new: what a process keeps for a minute must not carry over."""
+    from app.tickets.queries import forget_tag_names
+    forget_tag_names()
+
+
+@pytest.fixture(autouse=True)
 def _no_outside_world(monkeypatch):
     """Tests never reach a real mail server or any host off this machine."""
     real_smtp_connect = smtplib.SMTP.connect

@@ -31,9 +31,12 @@ def available_minutes(client_id: int, now: datetime) -> int:
 
 def current_contract(client_id: int, now: datetime) -> Contract | None:
     """The active contract whose grant covers `now` (the latest started), else the latest active one."""
-    contracts = db.session.scalars(select(Contract).where(Contract.client_id == client_id, Contract.status == "active")
-                                   .order_by(Contract.starts_on.desc(), Contract.id.desc())).all()
-    return contract_covering(contracts, now)
+    latest_first = (select(Contract).where(Contract.client_id == client_id, Contract.status == "active")
+                    .order_by(Contract.starts_on.desc(), Contract.id.desc()).limit(1))
+    # one statement, as registering a ticket asks it (contract_covering's rule, in SQL)
+    covering = select(HourLot.id).where(HourLot.contract_id == Contract.id, HourLot.source == "grant",
+                                        HourLot.valid_from <= now, HourLot.expires_at > now).exists()
+    return db.session.scalar(latest_first.where(covering)) or db.session.scalar(latest_first)
 
 
 def contract_covering(contracts: list[Contract], now: datetime, lots: list[HourLot] | None = None) -> Contract | None:

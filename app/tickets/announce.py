@@ -51,16 +51,28 @@ def _quiet_until(now: datetime) -> datetime | None:
 def announce(ticket: Ticket, now: datetime) -> None:
     """Queue one announcement (delivered to the `speakers` room after commit) and plan the next.
     In quiet hours nothing is said: the announcement waits for the office to open."""
+    if plan(ticket, now):
+        say(ticket)
+
+
+def plan(ticket: Ticket, now: datetime) -> bool:
+    """Count the announcement due now and plan the next (a new ticket before it is written, so
+    the row goes in once); False: quiet hours, nothing is said until the office opens."""
     resume = _quiet_until(now)
     if resume is not None:
         ticket.next_announce_at = resume
-        return
+        return False
+    ticket.announce_count = (ticket.announce_count or 0) + 1
+    ticket.next_announce_at = now + timedelta(minutes=current_app.config["HOURDESK_ANNOUNCE_EVERY_MINUTES"])
+    return True
+
+
+def say(ticket: Ticket) -> None:
+    """Queue the announcement `plan` counted."""
     lang = current_app.config["HOURDESK_OFFICE_LOCALE"]
     # "repeat": which announcement of this ticket it is (a speaker that hears one twice can tell)
     publish("announce", {"ticket_id": ticket.id, "text": phrase(ticket, lang), "lang": lang,
-                         "repeat": ticket.announce_count + 1}, ["speakers"])
-    ticket.announce_count += 1
-    ticket.next_announce_at = now + timedelta(minutes=current_app.config["HOURDESK_ANNOUNCE_EVERY_MINUTES"])
+                         "repeat": ticket.announce_count}, ["speakers"])
 
 
 def stop(ticket: Ticket) -> None:

@@ -31,6 +31,7 @@ from app.sla import operations as sla_ops
 from app.sla.models import SlaPolicy
 from app.tickets import announce as announcements
 from app.tickets import attachments as attachment_store
+from app.tickets import queries as ticket_queries
 from app.tickets.lifecycle import CHANNELS, PRIORITIES, REOPENINGS, allowed_targets, can_transition
 from app.tickets.models import (
     PRIORITY_RANK,
@@ -146,15 +147,19 @@ def create_ticket(actor: User | None, client: Client, *, subject: str, descripti
         follow_up_of=follow_up_of,
         tags=tags_named(tag_names),
     )
+    # the SLA monitor's next look and the first announcement are planned before the row is
+    # written, so it is written once
+    schedule_sla(ticket, new=True)
+    speak = announcements.plan(ticket, now)
     db.session.add(ticket)
     db.session.flush()
     _record(ticket, actor, "created", None, ticket.status)
     if tag_names:
         _record(ticket, actor, "tags", None, ", ".join(t.name for t in ticket.tags))
     add_attachments(ticket, actor, files)
-    schedule_sla(ticket, new=True)
     _publish_ticket("ticket.created", ticket)
-    announcements.announce(ticket, now)
+    if speak:
+        announcements.say(ticket)
     return ticket
 
 
@@ -241,6 +246,7 @@ def tags_named(names: list[str]) -> list[Tag]:
         except IntegrityError:   # created by someone else meanwhile
             tag = db.session.scalar(select(Tag).where(Tag.name_key == key))
         found[key] = tag
+        ticket_queries.forget_tag_names()
     return sorted(found.values(), key=lambda t: t.name_key)
 
 

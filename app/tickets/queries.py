@@ -1,8 +1,10 @@
 """Read models for ticket lists and the engineer's dashboard."""
+import time
 from datetime import datetime
 
 from sqlalchemy import Select, false, func, literal, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.clients.models import Client
 from app.core.text import fold
@@ -10,7 +12,7 @@ from app.extensions import db
 from app.notifications.models import StaffNotice
 from app.search import queries as search_queries
 from app.tickets.lifecycle import ACTIVE_STATUSES
-from app.tickets.models import PRIORITY_RANK, Comment, Tag, Ticket, TicketChange, ticket_tags
+from app.tickets.models import PRIORITY_RANK, Tag, Ticket, TicketChange, ticket_tags
 
 SORTS = {
     "newest": (Ticket.created_at.desc(), Ticket.id.desc()),
@@ -112,8 +114,29 @@ def search_total(q: str, *, internal: bool):
 RECENT_TAG_USES = 5_000
 
 
+#: seconds a process reuses the tag suggestions (a tag created here forgets them at once)
+TAG_NAMES_SECONDS = 60
+_tag_names_cache: dict[str, tuple[float, list[str]]] = {}
+
+
 def tag_names(limit: int = 300) -> list[str]:
-    """The tags, most used lately first (the suggestions of a tag field)."""
+    """The tags, most used lately first (the suggestions of a tag field; every ticket page and
+    form offers them, so they are read once a minute per process, not on each page)."""
+    key = f"{db.engine.url}|{limit}"
+    cached = _tag_names_cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    names = _tag_names(limit)
+    _tag_names_cache[key] = (time.monotonic() + TAG_NAMES_SECONDS, names)
+    return names
+
+
+def forget_tag_names() -> None:
+    """A tag was created: the next suggestions read them again."""
+    _tag_names_cache.clear()
+
+
+def _tag_names(limit: int) -> list[str]:
     recent = (select(ticket_tags.c.tag_id).order_by(ticket_tags.c.ticket_id.desc())
               .limit(RECENT_TAG_USES).subquery())
     uses = select(recent.c.tag_id, func.count().label("uses")).group_by(recent.c.tag_id).subquery()
@@ -148,12 +171,18 @@ def dashboard(user_id: int, now: datetime, limit: int = 10, *, my_clients: bool 
 
 def ticket_page(ticket_id: int) -> Ticket | None:
     """The ticket with what its page shows loaded in one query per relationship, not one per comment."""
-    return db.session.scalar(select(Ticket).where(Ticket.id == ticket_id).options(
-        selectinload(Ticket.comments).selectinload(Comment.attachments), selectinload(Ticket.attachments),
-        selectinload(Ticket.tags), selectinload(Ticket.rating)))
+    ticket = db.session.scalars(select(Ticket).where(Ticket.id == ticket_id).options(
+        joinedload(Ticket.rating), selectinload(Ticket.tags), selectinload(Ticket.comments),
+        selectinload(Ticket.attachments))).unique().first()
+    if ticket is not None:
+        # the comments' files are among the ticket's files, read already
+        for comment in ticket.comments:
+            set_committed_value(comment, "attachments", [a for a in ticket.attachments if a.comment_id == comment.id])
+    return ticket
 
 
 def history(ticket_id: int) -> list[TicketChange]:
-    query = (select(TicketChange).options(selectinload(TicketChange.user))
-             .where(TicketChange.ticket_id == ticket_id).order_by(TicketChange.id))
+    """A ticket's changes, oldest first. Their people load lazily: a history names a few, mostly
+    staff, whom the ticket page holds already, so they are found in the session."""
+    query = select(TicketChange).where(TicketChange.ticket_id == ticket_id).order_by(TicketChange.id)
     return list(db.session.scalars(query))

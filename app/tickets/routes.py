@@ -69,10 +69,12 @@ def change_value(field: str, value: str | None) -> str:
 
 def _staff_choices() -> list[tuple[int, str]]:
     """(id, name) of the active staff, "nobody" first; read once per request (a page has several forms)."""
-    if "staff_choices" not in g:
-        g.staff_choices = [(u.id, u.name) for u in db.session.scalars(
-            select(User).where(User.role.in_(STAFF_ROLES), User.active.is_(True)).order_by(User.name))]
-    return [(0, _("— nobody —"))] + g.staff_choices
+    if "staff" not in g:
+        # the objects, not just their names: held for the request, the engineers of the history,
+        # the lines and the ticket are then found in the session instead of read again
+        g.staff = db.session.scalars(select(User).where(User.role.in_(STAFF_ROLES), User.active.is_(True))
+                                     .order_by(User.name)).all()
+    return [(0, _("— nobody —"))] + [(u.id, u.name) for u in g.staff]
 
 
 def _office_tz() -> ZoneInfo:
@@ -158,9 +160,7 @@ def create():
     client = db.session.get(Client, form.client_id.data) if form.client_id.data else None
     if client is None and request.args.get("client_id", "").isdigit():
         client = db.session.get(Client, int(request.args["client_id"]))
-    if client is not None:
-        form.requester_id.choices = [(0, "—")] + [(c.id, c.name) for c in client.contacts if c.active]
-    submitted = form.validate_on_submit()
+    submitted = form.validate_on_submit()   # the requester is checked by create_ticket, not by its choices
     if submitted and client is None:
         form.client_id.errors.append(_("Choose a client."))
     elif submitted:
@@ -180,6 +180,8 @@ def create():
             form.process(formdata=None, data=_draft_values(draft))
             form.assignee_id.choices = _staff_choices()
     summary = contract_queries.balance_summary(client.id, utcnow()) if client else None
+    if client is not None:
+        form.requester_id.choices = [(0, "—")] + [(c.id, c.name) for c in client.contacts if c.active]
     return render_template("tickets/new.html", form=form, client=client, summary=summary), 422 if form.errors else 200
 
 
@@ -240,7 +242,9 @@ def _render_detail(ticket: Ticket, *, edit_form=None, comment_form=None, status_
         comment_form=comment_form or CommentForm(formdata=None), status_form=status_form or StatusForm(formdata=None),
         targets=targets, STATUS_ACTIONS=STATUS_ACTIONS, now=utcnow(),
         summary=contract_queries.balance_summary(ticket.client_id, utcnow()),
-        lines=ledger_ops.ticket_lines(ticket.id), line_form=line_form or _line_form(ticket, formdata=None),
+        line_form=line_form or _line_form(ticket, formdata=None),
+        # after the line form: the services and engineers it holds are the lines' own, found in the session
+        lines=ledger_ops.ticket_lines(ticket.id, details=False),
         billing_form=BillingOverrideForm(formdata=None), BILLING_LABELS=BILLING_LABELS,
         canned=filled_replies(ticket, current_user)), status
 
@@ -320,8 +324,9 @@ LAST_SERVICE_KEY = "last_service_id"
 
 def _line_form(ticket: Ticket, formdata=_FORMDATA) -> LineForm:
     form = LineForm() if formdata is _FORMDATA else LineForm(formdata=None)
+    g.services = contract_queries.services(active_only=True)   # held for the request, as the staff are
     form.service_id.choices = [(s.id, f"{s.code} · {s.name(str(get_locale()))} ({BILLING_LABELS[s.billing]})")
-                               for s in contract_queries.services(active_only=True)]
+                               for s in g.services]
     form.engineer_id.choices = _staff_choices()[1:]
     if formdata is not _FORMDATA:
         form.engineer_id.data = current_user.id
