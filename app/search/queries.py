@@ -108,10 +108,12 @@ def matching(q: str, *, internal: bool):
         return None
     where, score = _condition(terms, internal)
     source, ident = _source()
-    columns = [ident.label("ticket_id")]
-    if count_matches(q, internal=internal).count <= RANK_AT_MOST:
-        columns.append(score.label("score"))
-    return select(*columns).select_from(source).where(where).subquery("matches")
+    if count_matches(q, internal=internal).count > RANK_AT_MOST:
+        return select(ident.label("ticket_id")).select_from(source).where(where).subquery("matches")
+    # few, counted: found first, then joined (left to itself, PostgreSQL's planner may walk millions
+    # of tickets in a list's order testing each, when it expects more matches than there are)
+    return (select(ident.label("ticket_id"), score.label("score")).select_from(source).where(where)
+            .cte("word_matches").prefix_with("MATERIALIZED"))
 
 
 def _pg_term(term: str) -> str:
