@@ -151,6 +151,9 @@ def main():
         return lambda: web.get(url_or_maker() if callable(url_or_maker) else url_or_maker)
 
     lists = {
+        "engineer's home (queues, overdue)": "/",
+        "clients list": "/clients/",
+        "busiest client's page": f"/clients/{info['client']}",
         "list: first page (newest)": "/tickets/",
         "list: oldest first": "/tickets/?sort=oldest",
         "list: recently updated": "/tickets/?sort=updated",

@@ -181,6 +181,25 @@ def test_dashboard_shows_unacknowledged_mine_and_overdue(client, make, login, db
     assert new.number in page
 
 
+def test_dashboard_counts_a_queue_up_to_the_cap(client, make, login, db, monkeypatch):
+    """A backlog larger than the lists count shows "N+" on the dashboard too."""
+    from app.core import paging
+    login(make.user("engineer"))
+    customer = make.client()
+    for i in range(3):
+        make.ticket(client=customer, subject=f"Новая {i}")
+    db.session.commit()
+
+    def badge():
+        page = client.get("/").get_data(as_text=True)
+        section = page[page.index('id="dash-unacknowledged"'):]
+        return section.split('class="badge', 1)[1].split(">", 1)[1].split("<", 1)[0]
+
+    assert badge() == "3"
+    monkeypatch.setattr(paging, "COUNT_AT_MOST", 2)
+    assert badge() == "2+"
+
+
 def test_text_search_follows_subject_changes(make, db):
     """The search index (FTS5 on SQLite, pg_trgm on PostgreSQL) stays in step with the subject."""
     from app.tickets.queries import ticket_list_query
@@ -228,3 +247,11 @@ def test_list_counts_at_most_the_cap_and_pages_no_deeper(client, make, login, db
     assert count_and_rows("?sort=oldest&page=2")[1:] == (5, False, True)
     monkeypatch.setattr(paging, "COUNT_AT_MOST", 100)
     assert count_and_rows("?page=3") == ("12 tickets", 2, False, False)
+
+
+def test_partial_index_conditions_name_the_lifecycle_statuses():
+    """The dashboard's partial indexes are written as SQL; they must say what the lifecycle says."""
+    from app.tickets.lifecycle import ACTIVE_STATUSES, SLA_ACTIVE_STATUSES
+    from app.tickets.models import ACTIVE_SQL, CLOCK_RUNNING_SQL
+    assert ACTIVE_SQL == "status IN (" + ", ".join(f"'{s}'" for s in ACTIVE_STATUSES) + ")"
+    assert CLOCK_RUNNING_SQL == "status IN (" + ", ".join(f"'{s}'" for s in SLA_ACTIVE_STATUSES) + ")"

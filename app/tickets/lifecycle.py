@@ -10,6 +10,7 @@ CHANNELS = ("phone", "email", "portal", "chat", "web", "api")
 
 #: statuses in which somebody still has work to do
 ACTIVE_STATUSES = ("open", "in_progress", "waiting")
+SLA_ACTIVE_STATUSES = ("open", "in_progress")   # waiting: the clock is stopped; resolved and after: done
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     # Leaving `open` is the acknowledgement, whichever way it leaves. Staff may close from any

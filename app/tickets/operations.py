@@ -32,7 +32,14 @@ from app.sla.models import SlaPolicy
 from app.tickets import announce as announcements
 from app.tickets import attachments as attachment_store
 from app.tickets import queries as ticket_queries
-from app.tickets.lifecycle import CHANNELS, PRIORITIES, REOPENINGS, allowed_targets, can_transition
+from app.tickets.lifecycle import (
+    CHANNELS,
+    PRIORITIES,
+    REOPENINGS,
+    SLA_ACTIVE_STATUSES,
+    allowed_targets,
+    can_transition,
+)
 from app.tickets.models import (
     PRIORITY_RANK,
     Attachment,
@@ -348,7 +355,6 @@ def fire_sla_event(ticket: Ticket, kind: str, due_at: datetime, now: datetime) -
     return event
 
 
-SLA_ACTIVE_STATUSES = ("open", "in_progress")   # waiting: the clock is stopped; resolved and after: done
 
 
 def sla_points(ticket: Ticket, *, new: bool = False) -> list[tuple[str, datetime]]:
