@@ -190,7 +190,7 @@ def dashboard(user_id: int, now: datetime, limit: int = 10, *, my_clients: bool 
 def ticket_page(ticket_id: int) -> Ticket | None:
     """The ticket with what its page shows loaded in one query per relationship, not one per comment."""
     ticket = db.session.scalars(select(Ticket).where(Ticket.id == ticket_id).options(
-        joinedload(Ticket.rating), selectinload(Ticket.tags), selectinload(Ticket.comments),
+        joinedload(Ticket.rating), joinedload(Ticket.requester), selectinload(Ticket.tags), selectinload(Ticket.comments),
         selectinload(Ticket.attachments))).unique().first()
     if ticket is not None:
         # the comments' files are among the ticket's files, read already
