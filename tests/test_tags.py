@@ -86,3 +86,25 @@ def test_inquiries_per_thousand_clients_by_tag_and_month(client, make, login, db
                     ("2026-11", "оплата", "2", "5", "400.0")]
     page = client.get("/reports/tags?from=2026-10-01&to=2026-11-30")
     assert page.status_code == 200 and "Inquiries per 1,000 clients" in page.get_data(as_text=True)
+
+
+def test_a_tags_list_is_newest_first_and_counted_from_the_tag(client, make, login, db, monkeypatch):
+    """A tag alone lists its tickets newest first along the tag's index and counts them there (up
+    to the lists' cap); with a status as well, the status still applies."""
+    from app.core import paging
+    engineer, customer = make.user("engineer"), make.client()
+    ids = [create_ticket(engineer, customer, subject=f"Заявка {i}", tags="VPN").id for i in range(4)]
+    create_ticket(engineer, customer, subject="Без тега")
+    db.session.commit()
+    login(engineer)
+
+    def listed(query):
+        page = client.get("/tickets/" + query).get_data(as_text=True)
+        rows = [int(part.split('"', 1)[0]) for part in page.split('data-ticket-id="')[1:]]
+        return page.split('id="ticket-count">', 1)[1].split("<", 1)[0], rows
+
+    assert listed("?tag=vpn") == ("4 tickets", ids[::-1])
+    monkeypatch.setattr(paging, "COUNT_AT_MOST", 3)
+    assert listed("?tag=vpn")[0] == "3+ tickets"
+    assert listed("?tag=vpn&status=in_progress") == ("0 tickets", [])
+    assert listed("?tag=nothing") == ("0 tickets", [])

@@ -44,7 +44,9 @@ def ticket_list_query(*, status: str | None = None, priority: str | None = None,
     """Tickets filtered as the list page and the API ask. `assignee_id` may be 'none'
     (unassigned). `q` finds the number (#123 or 123) and words, in any of their forms, in the
     subject, description, comments (internal ones only with `internal`: staff), client name and
-    INN; the results come best first unless another `sort` is asked for."""
+    INN; the results come best first unless another `sort` is asked for (past RANK_AT_MOST matches
+    nothing is ranked: newest first). Newest first along a search's or a tag's own index means by
+    number, the order tickets were registered in."""
     # selectinload, not a join: the page query stays on one table so it can walk an index in order
     query = select(Ticket).options(selectinload(Ticket.client), selectinload(Ticket.assignee))
     if status == "active":
@@ -122,6 +124,15 @@ def search_total(q: str, *, internal: bool):
     if ticket_number(q) is not None:
         return None
     return search_queries.count_matches(q, internal=internal)
+
+
+def tag_total(tag: str) -> search_queries.MatchCount:
+    """How many tickets carry `tag`, from the tag's own index alone, up to the lists' cap."""
+    tagged = (select(literal(1)).select_from(ticket_tags).join(Tag, Tag.id == ticket_tags.c.tag_id)
+              .where(Tag.name_key == " ".join(fold(tag).split())).limit(paging.COUNT_AT_MOST + 1).subquery())
+    counted = db.session.scalar(select(func.count()).select_from(tagged)) or 0
+    return (search_queries.MatchCount(paging.COUNT_AT_MOST, "at_least") if counted > paging.COUNT_AT_MOST
+            else search_queries.MatchCount(counted))
 
 
 #: the tag uses that rank the suggestions: the latest ones, so the cost does not grow with the years

@@ -138,11 +138,13 @@ def index():
                                       sort=args["sort"] or None, tag=args["tag"] or None)
     words = queries.search_total(args["q"], internal=True) if args["q"] else None
     filtered = any(args[k] for k in ("status", "priority", "assignee", "client_id", "tag"))
-    # the index counted a plain search's matches already (or estimated them): not counted again;
-    # a filter over more matches than a list counts is not counted at all
+    # a plain search's matches the index counted already (or estimated), a tag's its own index
+    # counts: not counted again; a filter over more matches than a list counts is not counted at all
+    only_tag = args["tag"] and not any(args[k] for k in ("status", "priority", "assignee", "client_id", "q"))
+    total = queries.tag_total(args["tag"]) if only_tag else (None if filtered else words)
     page = capped_paginate(db.session, query, page=request.args.get("page", 1, type=int),
                            per_page=current_app.config["TICKETS_PER_PAGE"],
-                           total=None if filtered else words, uncounted=bool(filtered and words and not words.exact))
+                           total=total, uncounted=bool(filtered and words and not words.exact))
     client = db.session.get(Client, client_id) if client_id else None
     template = "tickets/_list_table.html" if request.headers.get("HX-Request") and not request.headers.get(
         "HX-Boosted") else "tickets/index.html"
