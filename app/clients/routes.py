@@ -3,6 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.audit.queries import history
 from app.auth import operations as user_operations
@@ -48,7 +49,9 @@ def _save(form: ClientForm, client: Client | None) -> Client | None:
 @staff_required
 def index():
     q = request.args.get("q", "")
-    page = db.paginate(client_search(q).order_by(Client.name_search, Client.id), per_page=25, error_out=False)
+    # each row shows its contacts and account manager: read for the page at once, not row by row
+    page = db.paginate(client_search(q).options(selectinload(Client.contacts), selectinload(Client.account_manager))
+                       .order_by(Client.name_search, Client.id), per_page=25, error_out=False)
     return render_template("clients/index.html", page=page, q=q)
 
 
