@@ -74,7 +74,11 @@ def _staff_choices() -> list[tuple[int, str]]:
         # the lines and the ticket are then found in the session instead of read again
         g.staff = db.session.scalars(select(User).where(User.role.in_(STAFF_ROLES), User.active.is_(True))
                                      .order_by(User.name)).all()
-    return [(0, _("— nobody —"))] + [(u.id, u.name) for u in g.staff]
+    return [_nobody()] + [(u.id, u.name) for u in g.staff]
+
+
+def _nobody() -> tuple[int, str]:
+    return 0, _("— nobody —")
 
 
 def _office_tz() -> ZoneInfo:
@@ -158,7 +162,9 @@ def index():
 @staff_required
 def create():
     form = TicketForm()
-    form.assignee_id.choices = _staff_choices()
+    # nobody chosen (the usual registration): no need to read the staff to check the choice
+    nobody = request.method == "POST" and request.form.get("assignee_id", "0") == "0"
+    form.assignee_id.choices = [_nobody()] if nobody else _staff_choices()
     client = db.session.get(Client, form.client_id.data) if form.client_id.data else None
     if client is None and request.args.get("client_id", "").isdigit():
         client = db.session.get(Client, int(request.args["client_id"]))
@@ -182,6 +188,7 @@ def create():
             form.process(formdata=None, data=_draft_values(draft))
             form.assignee_id.choices = _staff_choices()
     summary = contract_queries.balance_summary(client.id, utcnow()) if client else None
+    form.assignee_id.choices = _staff_choices()
     if client is not None:
         form.requester_id.choices = [(0, "—")] + [(c.id, c.name) for c in client.contacts if c.active]
     return render_template("tickets/new.html", form=form, client=client, summary=summary), 422 if form.errors else 200
