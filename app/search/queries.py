@@ -58,9 +58,10 @@ class MatchCount:
 
 def count_matches(q: str, *, internal: bool) -> MatchCount:
     """How many tickets match every word of `q`. SQLite's FTS5 counts from its index alone, up to
-    COUNT_AT_MOST (a common word is in a third of ten years of tickets); PostgreSQL must visit each
-    matching row, so it counts up to RANK_AT_MOST and beyond that reports the planner's estimate.
-    Once per request: the list asks, then its pager."""
+    COUNT_AT_MOST (a common word is in a third of ten years of tickets). PostgreSQL must visit each
+    matching row: it asks the planner first, takes an estimate over ESTIMATE_TRUSTED as it is, and
+    otherwise counts up to RANK_AT_MOST (past that, the estimate again). Once per request: the list
+    asks, then its pager."""
     terms = query_terms(q)
     if not terms:
         return MatchCount(0)
