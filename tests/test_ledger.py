@@ -15,7 +15,7 @@ from app.core.db_setup import serialized_writes
 from app.core.events import OutboxEvent
 from app.core.types import utcnow
 from app.tickets.models import Ticket
-from app.tickets.operations import add_line, reopen, set_status
+from app.tickets.operations import add_comment, add_line, reopen, set_status
 from tests.ledger_helpers import assert_consistent
 from tests.test_api import assert_error
 
@@ -457,6 +457,30 @@ def test_a_close_sends_at_most_ten_statements(desk, db):
         ["balance.changed", "ticket.updated", "ticket.closed"]
     assert {"status", "closed_at", "debited"} <= {c.field for c in ticket.changes}
     assert_consistent(desk.client.id)
+
+
+def test_registering_and_the_ticket_page_take_a_fixed_number_of_statements(desk, db, client, login):
+    """Registering (the ticket, its history row, its event, its search row) and the ticket page (six
+    comments, history, lines, balance) read and write in a fixed number of statements, however many
+    tickets, comments or contacts the desk has: bench/scale.py prints the same figures at 3 M."""
+    desk.contract()
+    login(desk.engineer)
+    form = {"client_id": desk.client.id, "subject": "Не печатает принтер", "priority": "normal",
+            "channel": "phone", "requester_id": 0, "assignee_id": 0, "description": "После обновления"}
+    registered = []
+    assert _statements(db, lambda: registered.append(client.post("/tickets/new", data=form))) <= 9
+    assert registered[0].status_code == 302
+    ticket = desk.ticket(lines=(("SUP", 50), ("UPD", 30)))
+    for i in range(6):
+        add_comment(ticket, desk.engineer, f"Комментарий {i}", public=i % 3 != 0)
+    set_status(ticket, desk.engineer, "in_progress")
+    db.session.commit()
+    url = f"/tickets/{ticket.id}"
+    client.get(url)   # the tag suggestions, read once a minute per process
+    shown = []
+    assert _statements(db, lambda: shown.append(client.get(url))) <= 18   # SQLite counts its BEGIN
+    page = shown[0].get_data(as_text=True)
+    assert shown[0].status_code == 200 and page.count('class="card-body py-2 rendered"') == 6
 
 
 def _same(a, b) -> None:
