@@ -39,9 +39,9 @@ from app.tickets.models import (
     Ticket,
     TicketChange,
     TicketRating,
+    tag_key,
     ticket_tags,
 )
-from app.tickets.operations import tag_key
 
 CHUNK = 20_000
 MINUTES = [15, 30, 30, 45, 60, 60, 60, 90, 120, 180, 240]

@@ -8,7 +8,9 @@ clients, 10 years). Times full HTTP requests through the app in this process (ro
 templates): the engineers' list with each filter and sort, deep pages, search, the ticket page,
 registering a ticket (form and API), the client picker, the portal for the busiest company and the
 month's reports; prints p50/p95 and the SQL statements each page runs, then this process's memory
-and the database's size per ticket. Registering adds tickets to the database (a few hundred).
+and the database's size per ticket. It writes to the database: registering adds a few hundred
+tickets, and the busiest company's first contact gets the demo password (generated contacts have
+unusable ones) so that the portal can be timed.
 """
 import argparse
 import os

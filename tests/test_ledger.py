@@ -10,7 +10,7 @@ from app.auth.models import User
 from app.clients.models import Client
 from app.contracts import operations as ledger_ops
 from app.contracts.models import Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
-from app.contracts.queries import balance_summaries, client_balance
+from app.contracts.queries import balance_summaries, client_balance, contract_covering, current_contract
 from app.core.db_setup import serialized_writes
 from app.core.events import OutboxEvent
 from app.core.types import utcnow
@@ -481,6 +481,27 @@ def test_registering_and_the_ticket_page_take_a_fixed_number_of_statements(desk,
     assert _statements(db, lambda: shown.append(client.get(url))) <= 18   # SQLite counts its BEGIN
     page = shown[0].get_data(as_text=True)
     assert shown[0].status_code == 200 and page.count('class="card-body py-2 rendered"') == 6
+
+
+def test_the_covering_contract_is_the_same_in_sql_and_in_python(desk, db):
+    """`current_contract` (one statement, for registering) and `contract_covering` (over contracts
+    read already, for closing and balance panels) apply one rule: the latest started active
+    contract whose grant covers the instant, else the latest started."""
+    month = TODAY.replace(day=1)
+    desk.contract(number="OLD", starts_on=(month - relativedelta(months=14)).isoformat(), months=12)
+    desk.contract(number="NOW", starts_on=month.isoformat(), months=1)
+    desk.contract(number="NEXT", starts_on=(month + relativedelta(months=3)).isoformat(), months=2)
+    db.session.commit()
+    contracts = db.session.scalars(select(Contract).where(Contract.client_id == desk.client.id)
+                                   .order_by(Contract.starts_on.desc(), Contract.id.desc())).all()
+    picked = {}
+    for months in (-13, -1, 0, 2, 3, 4, 12):
+        at = datetime.combine(month + relativedelta(months=months, days=5), datetime.min.time(), timezone.utc)
+        sql, python = current_contract(desk.client.id, at), contract_covering(contracts, at)
+        assert sql is python, (months, sql and sql.number, python and python.number)
+        picked[months] = sql.number
+    # each covered instant has its contract; a gap falls back to the latest started
+    assert picked == {-13: "OLD", -1: "NEXT", 0: "NOW", 2: "NEXT", 3: "NEXT", 4: "NEXT", 12: "NEXT"}
 
 
 def _same(a, b) -> None:

@@ -30,18 +30,23 @@ class CappedPagination(SelectPagination):
         return items[:self.per_page]
 
     def _query_count(self) -> int:
-        # a constant, not the rows: PostgreSQL then counts from the indexes without reading each row
-        statement = (self._query_args["select"].with_only_columns(literal(1), maintain_column_froms=True)
-                     .order_by(None).limit(COUNT_AT_MOST + 1).subquery())
-        counted = self._query_args["session"].execute(select(func.count()).select_from(statement)).scalar() or 0
-        self.at_least = counted > COUNT_AT_MOST
-        return min(counted, COUNT_AT_MOST)
+        counted, self.at_least = capped_count(self._query_args["session"], self._query_args["select"])
+        return counted
 
     @property
     def pages(self) -> int:
         if self._query_args.get("uncounted"):
             return min(self.page + self.at_least, last_page(self.per_page))
         return min(super().pages, last_page(self.per_page))
+
+
+def capped_count(session, statement) -> tuple[int, bool]:
+    """(rows of `statement`, counted up to COUNT_AT_MOST; True: there are more than that)."""
+    # a constant, not the rows: PostgreSQL then counts from the indexes without reading each row
+    capped = (statement.with_only_columns(literal(1), maintain_column_froms=True)
+              .order_by(None).limit(COUNT_AT_MOST + 1).subquery())
+    counted = session.execute(select(func.count()).select_from(capped)).scalar() or 0
+    return min(counted, COUNT_AT_MOST), counted > COUNT_AT_MOST
 
 
 def last_page(per_page: int) -> int:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, orm_insert_sentinel, relationship
 
+from app.core.text import fold
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
 from app.tickets.lifecycle import CHANNELS, PRIORITIES, STATUSES
@@ -249,6 +250,11 @@ class TicketChange(db.Model):
 Index("ix_ticket_changes_moved_deadline", TicketChange.at,
       sqlite_where=text("field = 'resolution_due_at' AND reason IS NOT NULL"),
       postgresql_where=text("field = 'resolution_due_at' AND reason IS NOT NULL"))
+
+
+def tag_key(name: str) -> str:
+    """What makes two spellings one tag: case, «ё», repeated spaces (`Tag.name_key`)."""
+    return " ".join(fold(name).split())
 
 
 #: which tags a ticket carries (a plain association: the ticket's history records each change)

@@ -49,6 +49,7 @@ from app.tickets.models import (
     TicketChange,
     TicketRating,
     TicketSlaEvent,
+    tag_key,
 )
 
 SUBJECT_MAX = 255
@@ -211,11 +212,6 @@ def update_ticket(ticket: Ticket, actor: User, *, reason: str | None = None, **c
             written.append(_record(ticket, actor, "tags", old, ", ".join(sorted(t.name for t in tags)) or None))
     _changed(ticket, written, utcnow())
     return written
-
-
-def tag_key(name: str) -> str:
-    """What makes two spellings one tag: case, «ё», repeated spaces."""
-    return " ".join(fold(name).split())
 
 
 def _clean_tags(tags) -> list[str]:

@@ -2,19 +2,17 @@
 import time
 from datetime import datetime
 
-from flask_babel import format_decimal
 from sqlalchemy import Select, false, func, literal, literal_column, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.clients.models import Client
 from app.core import paging
-from app.core.text import fold
 from app.extensions import db
 from app.notifications.models import StaffNotice
 from app.search import queries as search_queries
 from app.tickets.lifecycle import ACTIVE_STATUSES, SLA_ACTIVE_STATUSES, STATUSES
-from app.tickets.models import PRIORITY_RANK, Tag, Ticket, TicketChange, ticket_tags
+from app.tickets.models import PRIORITY_RANK, Tag, Ticket, TicketChange, tag_key, ticket_tags
 
 SORTS = {
     "newest": (Ticket.created_at.desc(), Ticket.id.desc()),
@@ -68,7 +66,7 @@ def ticket_list_query(*, status: str | None = None, priority: str | None = None,
     # stops; a status or priority only skips some on the way
     by_number = sort in (None, "", "newest") and not (assignee_id or client_id)
     if tag:
-        tag_id = db.session.scalar(select(Tag.id).where(Tag.name_key == " ".join(fold(tag).split())))
+        tag_id = db.session.scalar(select(Tag.id).where(Tag.name_key == tag_key(tag)))
         if tag_id is None:
             return query.where(false())
         tagged = select(ticket_tags.c.ticket_id).where(ticket_tags.c.tag_id == tag_id)
@@ -126,13 +124,25 @@ def search_total(q: str, *, internal: bool):
     return search_queries.count_matches(q, internal=internal)
 
 
+def list_count(*, status=None, priority=None, assignee_id=None, client_id=None, q: str = "", tag=None):
+    """What the engineers' list knows of its count before counting its rows, as `ticket_list_query`
+    filters them: (a count known already, or None: count the rows; True: do not count at all).
+    A plain search's matches the search index counted (or estimated), a tag's its own index counts;
+    a filter over more matches than a list counts is not counted (the page says "25+")."""
+    words = search_total(q, internal=True) if q else None
+    filtered = any((status, priority, assignee_id, client_id, tag))
+    if tag and not q and not any((status, priority, assignee_id, client_id)):
+        return tag_total(tag), False
+    if not filtered:
+        return words, False
+    return None, bool(words and not words.exact)
+
+
 def tag_total(tag: str) -> search_queries.MatchCount:
     """How many tickets carry `tag`, from the tag's own index alone, up to the lists' cap."""
-    tagged = (select(literal(1)).select_from(ticket_tags).join(Tag, Tag.id == ticket_tags.c.tag_id)
-              .where(Tag.name_key == " ".join(fold(tag).split())).limit(paging.COUNT_AT_MOST + 1).subquery())
-    counted = db.session.scalar(select(func.count()).select_from(tagged)) or 0
-    return (search_queries.MatchCount(paging.COUNT_AT_MOST, "at_least") if counted > paging.COUNT_AT_MOST
-            else search_queries.MatchCount(counted))
+    counted, more = paging.capped_count(db.session, select(ticket_tags.c.ticket_id).join(
+        Tag, Tag.id == ticket_tags.c.tag_id).where(Tag.name_key == tag_key(tag)))
+    return search_queries.MatchCount(counted, "at_least" if more else "exact")
 
 
 #: the tag uses that rank the suggestions: the latest ones, so the cost does not grow with the years
@@ -186,12 +196,8 @@ def dashboard(user_id: int, now: datetime, limit: int = 10, *, my_clients: bool 
     for name, query in (("unacknowledged", unacknowledged), ("unassigned", unassigned), ("mine", mine),
                         ("overdue", overdue)):
         result[name] = list(db.session.scalars(query.limit(limit)))
-        # counted up to the lists' cap: a large backlog shows "10,000+" (app.core.paging)
-        counted = db.session.scalar(select(func.count()).select_from(
-            query.with_only_columns(literal(1), maintain_column_froms=True).order_by(None)
-            .limit(paging.COUNT_AT_MOST + 1).subquery()))
-        result[name + "_count"] = (f"{format_decimal(paging.COUNT_AT_MOST)}+" if counted > paging.COUNT_AT_MOST
-                                   else counted)
+        # counted up to the lists' cap: a large backlog shows "10,000+" (`<name>_more`)
+        result[name + "_count"], result[name + "_more"] = paging.capped_count(db.session, query)
     result["attention"] = set(db.session.scalars(select(StaffNotice.ticket_id).where(
         StaffNotice.user_id == user_id, StaffNotice.read_at.is_(None),
         StaffNotice.kind.in_(("client_replied", "reopened")))))

@@ -137,18 +137,13 @@ def index():
     assignee_id = current_user.id if assignee == "me" else ("none" if assignee == "none" else
                                                               (int(assignee) if assignee.isdigit() else None))
     client_id = int(args["client_id"]) if args["client_id"].isdigit() else None
-    query = queries.ticket_list_query(status=args["status"] or None, priority=args["priority"] or None,
-                                      assignee_id=assignee_id, client_id=client_id, q=args["q"],
-                                      sort=args["sort"] or None, tag=args["tag"] or None)
-    words = queries.search_total(args["q"], internal=True) if args["q"] else None
-    filtered = any(args[k] for k in ("status", "priority", "assignee", "client_id", "tag"))
-    # a plain search's matches the index counted already (or estimated), a tag's its own index
-    # counts: not counted again; a filter over more matches than a list counts is not counted at all
-    only_tag = args["tag"] and not any(args[k] for k in ("status", "priority", "assignee", "client_id", "q"))
-    total = queries.tag_total(args["tag"]) if only_tag else (None if filtered else words)
+    filters = {"status": args["status"] or None, "priority": args["priority"] or None, "assignee_id": assignee_id,
+               "client_id": client_id, "q": args["q"], "tag": args["tag"] or None}
+    query = queries.ticket_list_query(sort=args["sort"] or None, **filters)
+    total, uncounted = queries.list_count(**filters)
     page = capped_paginate(db.session, query, page=request.args.get("page", 1, type=int),
                            per_page=current_app.config["TICKETS_PER_PAGE"],
-                           total=total, uncounted=bool(filtered and words and not words.exact))
+                           total=total, uncounted=uncounted)
     client = db.session.get(Client, client_id) if client_id else None
     template = "tickets/_list_table.html" if request.headers.get("HX-Request") and not request.headers.get(
         "HX-Boosted") else "tickets/index.html"
