@@ -66,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_gettext(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
     # Browsers from the office's own address only (a page elsewhere, with a staff member's cookie,

@@ -33,6 +33,38 @@ def test_errors_are_translated(client, make, login):
     assert "Неверный ИНН" in page
 
 
+def test_form_library_messages_follow_the_reader(client, make, login):
+    """WTForms' own messages ("Not a valid integer value.") come from a catalogue held per
+    language: a Russian and an English reader in one process each get their own."""
+    ticket = make.ticket()
+    for locale, expected, other in (("ru", "Неверное целое число", "Not a valid integer value"),
+                                    ("en", "Not a valid integer value", "Неверное целое число"),
+                                    ("ru", "Неверное целое число", "Not a valid integer value")):
+        login(make.user("engineer", locale=locale))
+        page = client.post(f"/tickets/{ticket.id}/lines", data={"minutes": "много"}).get_data(as_text=True)
+        assert expected in page and other not in page
+
+
+def test_templates_follow_the_request_language_and_force_locale(app):
+    """Templates find their catalogue quickly (app.core.i18n), yet still follow the language
+    chosen for the request and `force_locale` (mail in its reader's language) inside it."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    def save():
+        return render_template_string("{{ _('Save') }}|{{ ngettext('%(num)s day', '%(num)s days', 5) }}")
+
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        assert save().startswith("Сохранить|")
+        with force_locale("en"):
+            assert save() == "Save|5 days"
+        assert save().startswith("Сохранить|")
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert save() == "Save|5 days"
+        with force_locale("ru"):
+            assert save().startswith("Сохранить|")
+
+
 def test_every_message_has_a_russian_translation():
     from pathlib import Path
 

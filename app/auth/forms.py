@@ -1,26 +1,26 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.auth.models import ROLES
+from app.core.forms import Form
 
 ROLE_LABELS = {"admin": _l("administrator"), "manager": _l("manager"), "engineer": _l("engineer"),
                "client": _l("client contact")}
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Remember me"))
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)],
                        description=_l("e.g. 'office speaker' or '1C sync'"))
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
@@ -29,7 +29,7 @@ class UserForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[("ru", "Русский"), ("en", "English")])
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
@@ -38,7 +38,7 @@ class UserEditForm(FlaskForm):
     active = BooleanField(_l("Active (may log in)"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(_l("The same password again"), validators=[DataRequired(), Length(max=200)])
 

@@ -1,9 +1,10 @@
 """Billing forms, and the words the pages use for statuses and the matcher's rules."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.core.forms import Form
 
 INVOICE_STATUS_LABELS = {"draft": _l("draft"), "issued": _l("issued"), "partially_paid": _l("partly paid"),
                          "paid": _l("paid"), "cancelled": _l("cancelled")}
@@ -50,7 +51,7 @@ SUGGESTION_WHY = {"number": _l("number"), "inn": _l("INN"), "amount": _l("amount
                   "name": _l("name")}
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=300)])
     inn = StringField(_l("INN / EDRPOU"), validators=[DataRequired()])
     kpp = StringField(_l("KPP"), validators=[Optional()])
@@ -71,7 +72,7 @@ class ProfileForm(FlaskForm):
                                      validators=[NumberRange(0, 365)])
 
 
-class ClientBillingForm(FlaskForm):
+class ClientBillingForm(Form):
     legal_name = StringField(_l("Legal name on documents"), validators=[Optional(), Length(max=300)])
     kpp = StringField(_l("KPP"), validators=[Optional()])
     legal_address = TextAreaField(_l("Legal address"), validators=[Optional(), Length(max=500)])
@@ -85,7 +86,7 @@ class ClientBillingForm(FlaskForm):
     show_phone = BooleanField(_l("Phone on invoices (never on acts)"))
 
 
-class LineForm(FlaskForm):
+class LineForm(Form):
     class Meta:
         csrf = False   # part of the invoice form, which has its own token
 
@@ -95,7 +96,7 @@ class LineForm(FlaskForm):
     price = StringField(_l("Price"), validators=[Optional()])
 
 
-class InvoiceForm(FlaskForm):
+class InvoiceForm(Form):
     client_inn = StringField(_l("Client (INN)"), validators=[DataRequired()])
     lines = FieldList(FormField(LineForm), min_entries=5, max_entries=100)
     grant_hours = StringField(_l("Grants hours when paid"), validators=[Optional()],
@@ -106,29 +107,29 @@ class InvoiceForm(FlaskForm):
     issue = BooleanField(_l("Issue and send now (otherwise a draft)"), default=True)
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class StatementForm(FlaskForm):
+class StatementForm(Form):
     file = FileField(_l("Bank statement (1C exchange file or camt.053 XML)"), validators=[FileRequired()])
 
 
-class MatchForm(FlaskForm):
+class MatchForm(Form):
     invoice_number = StringField(_l("Invoice number"), validators=[DataRequired()])
     amount = StringField(_l("Amount (empty: what it still needs)"), validators=[Optional()])
     reason = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class ActForm(FlaskForm):
+class ActForm(Form):
     client_inn = StringField(_l("Client (INN)"), validators=[DataRequired()])
     month = StringField(_l("Month (YYYY-MM)"), validators=[DataRequired(), Length(min=7, max=7)])
 
 
-class ActEditForm(FlaskForm):
+class ActEditForm(Form):
     show_kpp = BooleanField(_l("KPP on the act"))
     show_legal_address = BooleanField(_l("Legal address on the act"))
 
 
-class OrderForm(FlaskForm):
+class OrderForm(Form):
     hours = SelectField(_l("Hours"), coerce=int, choices=[(h, str(h)) for h in (5, 10, 20, 40, 80)])

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from app.core.forms import Form
 
-class ClientForm(FlaskForm):
+
+class ClientForm(Form):
     name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=255)])
     inn = StringField(_l("INN / EDRPOU"), validators=[DataRequired(), Length(max=20)],
                       description=_l("Russian INN: 10 or 12 digits; Ukrainian EDRPOU: 8 digits."))
@@ -25,7 +26,7 @@ class ClientForm(FlaskForm):
     low_balance_value = IntegerField(_l("Threshold (percent or hours)"), validators=[Optional()])
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = StringField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)])

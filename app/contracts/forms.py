@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.contracts.ledger import MAX_LINE_MINUTES
+from app.core.forms import Form
 
 BILLING_LABELS = {"hourly": _l("hourly (from the hours)"), "paid": _l("paid (money)"), "free": _l("free")}
 CONTRACT_STATUS_LABELS = {"active": _l("active"), "expired": _l("expired"), "terminated": _l("terminated")}
@@ -27,7 +27,7 @@ OVERDRAFT_LABELS = {"convert_to_paid": _l("bill the rest as overage"), "allow_ne
                     "block": _l("refuse to close")}
 
 
-class ContractForm(FlaskForm):
+class ContractForm(Form):
     number = StringField(_l("Contract number"), validators=[DataRequired(), Length(max=50)])
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     months = IntegerField(_l("Months"), validators=[InputRequired(), NumberRange(min=1, max=120)], default=12)
@@ -41,7 +41,7 @@ class ContractForm(FlaskForm):
     sla_policy_id = SelectField(_l("SLA policy"), coerce=int, choices=[], default=0, validate_choice=False)
 
 
-class ContractTermsForm(FlaskForm):
+class ContractTermsForm(Form):
     hours_per_month = DecimalField(_l("Hours per month"), places=2, validators=[InputRequired(), NumberRange(min=0.01)],
                                    description=_l("From the next period: this period's grant stays as signed."))
     hour_price = DecimalField(_l("Price of a prepaid hour"), places=2, validators=[Optional(), NumberRange(min=0)],
@@ -55,12 +55,12 @@ class ContractTermsForm(FlaskForm):
     reason = StringField(_l("Why (kept in the history)"), validators=[Optional(), Length(max=2000)])
 
 
-class TerminateForm(FlaskForm):
+class TerminateForm(Form):
     terminated_on = DateField(_l("Last day covered"), validators=[DataRequired()])
     reason = StringField(_l("Why the contract ends early"), validators=[DataRequired(), Length(max=2000)])
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name_ru = StringField(_l("Name (Russian)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
@@ -71,7 +71,7 @@ class ServiceForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class LineForm(FlaskForm):
+class LineForm(Form):
     service_id = SelectField(_l("Service"), coerce=int, choices=[])
     minutes = IntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=MAX_LINE_MINUTES)])
     engineer_id = SelectField(_l("Engineer"), coerce=int, choices=[])
@@ -79,21 +79,21 @@ class LineForm(FlaskForm):
     note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class BillingOverrideForm(FlaskForm):
+class BillingOverrideForm(Form):
     billing = SelectField(_l("Billing"), choices=list(BILLING_LABELS.items()))
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class AdjustmentForm(FlaskForm):
+class AdjustmentForm(Form):
     minutes = IntegerField(_l("Minutes (+ adds, − takes)"),
                            validators=[InputRequired(), NumberRange(min=-1_000_000, max=1_000_000)])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class WaiveForm(FlaskForm):
+class WaiveForm(Form):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
     next = HiddenField()

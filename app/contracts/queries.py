@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.clients.models import Client
 from app.contracts.models import ClientBalance, Contract, HourLot, LedgerEntry, Service, TicketClose
@@ -85,17 +85,19 @@ def balance_summaries(client_ids, now: datetime) -> dict[int, BalanceSummary]:
     summaries: dict[int, BalanceSummary] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        balances = dict(db.session.execute(select(ClientBalance.client_id, ClientBalance.balance_minutes)
-                                           .where(ClientBalance.client_id.in_(chunk))).all())
-        available = dict(db.session.execute(
-            select(HourLot.client_id, func.sum(HourLot.remaining_minutes))
-            .where(HourLot.client_id.in_(chunk), HourLot.remaining_minutes > 0, HourLot.valid_from <= now,
-                   HourLot.expires_at > now).group_by(HourLot.client_id)).all())
-        clients = {c.id: c for c in db.session.scalars(select(Client).where(Client.id.in_(chunk)))}
+        # the client, its cached balance and its usable minutes in one statement (a round trip
+        # costs more than the two index reads in it)
+        balance = (select(ClientBalance.balance_minutes).where(ClientBalance.client_id == Client.id)
+                   .scalar_subquery())
+        available = (select(func.sum(HourLot.remaining_minutes))
+                     .where(HourLot.client_id == Client.id, HourLot.remaining_minutes > 0, HourLot.valid_from <= now,
+                            HourLot.expires_at > now).scalar_subquery())
+        rows = {client.id: (client, balance or 0, int(usable or 0)) for client, balance, usable in
+                db.session.execute(select(Client, balance, available).where(Client.id.in_(chunk)))}
         contracts = current_contracts(chunk, now)
         for client_id in chunk:
-            summaries[client_id] = summary_of(clients.get(client_id), balances.get(client_id, 0),
-                                            int(available.get(client_id) or 0), contracts[client_id])
+            client, balance_minutes, usable = rows.get(client_id, (None, 0, 0))
+            summaries[client_id] = summary_of(client, balance_minutes, usable, contracts[client_id])
     return summaries
 
 
@@ -106,10 +108,11 @@ def current_contracts(client_ids, now: datetime) -> dict[int, Contract | None]:
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         active: dict[int, list[Contract]] = {}
+        # the lots joined, not read by a second statement: an active contract has a few
         for contract in db.session.scalars(
-                select(Contract).options(selectinload(Contract.lots))
+                select(Contract).options(joinedload(Contract.lots))
                 .where(Contract.client_id.in_(chunk), Contract.status == "active")
-                .order_by(Contract.client_id, Contract.starts_on.desc(), Contract.id.desc())):
+                .order_by(Contract.client_id, Contract.starts_on.desc(), Contract.id.desc())).unique():
             active.setdefault(contract.client_id, []).append(contract)
         found.update((client_id, contract_covering(active.get(client_id, []), now)) for client_id in chunk)
     return found

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from flask_babel import force_locale, gettext, lazy_gettext
 from flask_login import current_user
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import case, exists, func, select, update
 
 from app.auth.models import User
 from app.clients.models import Client
@@ -215,6 +215,17 @@ def mark_notices_read(user: User, *, ticket_id: int | None = None, notice_id: in
     return db.session.execute(query.values(read_at=utcnow()), execution_options={"synchronize_session": False}).rowcount
 
 
+def read_ticket_notices(user: User, ticket_id: int) -> int:
+    """Mark the person's unread notices of a ticket they opened read. Returns how many stay unread
+    (the bell's count), so the page need not count again; a ticket without news writes nothing."""
+    total, of_ticket = db.session.execute(
+        select(func.count(), func.count(case((StaffNotice.ticket_id == ticket_id, 1))))
+        .where(StaffNotice.user_id == user.id, StaffNotice.read_at.is_(None))).one()
+    if of_ticket:
+        mark_notices_read(user, ticket_id=ticket_id)
+    return total - of_ticket
+
+
 def save_notice_settings(user: User, enabled: set[tuple[str, str]]) -> None:
     """A person's switches: `enabled` holds the (kind, channel) pairs they keep on; the rest are off."""
     for kind in NOTICE_KINDS:
@@ -286,7 +297,9 @@ def init_app(app) -> None:
     @app.context_processor
     def _bell():
         # a function: the count is read only by pages that draw the bell (staff pages)
-        return {"unread_notices": lambda: unread_notices(current_user.id)}
+        # a page that has just counted them says so (`g.unread_notices`)
+        return {"unread_notices": lambda: g.get("unread_notices") if "unread_notices" in g
+                else unread_notices(current_user.id)}
 
     subscribe("ticket.created", on_ticket_created)
     subscribe("ticket.comment", on_ticket_comment)

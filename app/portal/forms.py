@@ -1,13 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.core.forms import Form
 from app.tickets.forms import PRIORITY_LABELS
 from app.tickets.lifecycle import PRIORITIES
 
 
-class PortalTicketForm(FlaskForm):
+class PortalTicketForm(Form):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=255)])
     description = TextAreaField(_l("What happened?"), validators=[Optional(), Length(max=20000)])
     priority = SelectField(_l("Priority"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES], default="normal")
@@ -15,20 +15,20 @@ class PortalTicketForm(FlaskForm):
     attachments = MultipleFileField(_l("Files"))
 
 
-class PortalCommentForm(FlaskForm):
+class PortalCommentForm(Form):
     body = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(max=20000)])
     attachments = MultipleFileField(_l("Files"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Confirming a resolved ticket: only the CSRF token."""
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     reason = TextAreaField(_l("What is still wrong?"), validators=[DataRequired(), Length(max=2000)])
 
 
-class RatingForm(FlaskForm):
+class RatingForm(Form):
     rating = RadioField(_l("Your rating"), choices=[(str(n), str(n)) for n in range(1, 6)],
                         validators=[InputRequired(message=_l("Choose a rating from 1 to 5."))])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])

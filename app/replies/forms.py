@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from app.core.forms import Form
 
-class ReplyForm(FlaskForm):
+
+class ReplyForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)])
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=5000)],
                          description=_l("Placeholders: {client}, {contact}, {number}, {subject}, {balance}, {me} "

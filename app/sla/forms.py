@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.core.forms import Form
 
 PRIORITIES = ("critical", "high", "normal", "low")
 PRIORITY_LABELS = {"low": _l("low"), "normal": _l("normal"), "high": _l("high"), "critical": _l("critical")}
@@ -22,7 +23,7 @@ def default_hours() -> str:
     return "\n".join(f"{WEEKDAY_LABELS[day]}: 09:00-13:00, 14:00-18:00" for day in WEEKDAYS[:5])
 
 
-class CalendarForm(FlaskForm):
+class CalendarForm(Form):
     # ids of their own: both forms are on one page
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)], id="calendar-name")
     timezone = StringField(_l("Time zone"), default="Europe/Moscow", validators=[DataRequired(), Length(max=64)])
@@ -54,7 +55,7 @@ def format_intervals(intervals: dict) -> str:
                                               if item[0] in WEEKDAYS else 99))
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)], id="policy-name")
     calendar_id = SelectField(_l("Calendar"), coerce=int, choices=[])
 

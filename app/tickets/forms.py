@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
@@ -11,6 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.core.forms import Form
 from app.tickets.lifecycle import CHANNELS, PRIORITIES
 
 PRIORITY_LABELS = {"low": _l("low"), "normal": _l("normal"), "high": _l("high"), "critical": _l("critical")}
@@ -23,7 +23,7 @@ STATUS_ACTIONS = {"in_progress": _l("Take into work"), "waiting": _l("Wait for c
                   "closed": _l("Close"), "cancelled": _l("Cancel ticket")}
 
 
-class TicketForm(FlaskForm):
+class TicketForm(Form):
     client_id = IntegerField(_l("Client"), validators=[InputRequired(message=_l("Choose a client."))])
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=255)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
@@ -36,7 +36,7 @@ class TicketForm(FlaskForm):
                        description=_l("Topics, separated by commas: payment, printer, 1C update"))
 
 
-class TicketEditForm(FlaskForm):
+class TicketEditForm(Form):
     priority = SelectField(_l("Priority"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
     assignee_id = SelectField(_l("Assignee"), coerce=int, choices=[], validate_choice=True)
     resolution_due_at = DateTimeLocalField(_l("Due"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
@@ -45,12 +45,12 @@ class TicketEditForm(FlaskForm):
                        description=_l("Topics, separated by commas: payment, printer, 1C update"))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=20000)])
     visibility = HiddenField(default="public")
     attachments = MultipleFileField(_l("Files"))

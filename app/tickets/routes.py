@@ -230,7 +230,7 @@ def picked_client(client_id: int):
 @writes
 def detail(ticket_id: int):
     ticket = queries.ticket_page(ticket_id) or abort(404)
-    notices.mark_notices_read(current_user, ticket_id=ticket.id)   # the reader has seen the news
+    g.unread_notices = notices.read_ticket_notices(current_user, ticket.id)   # the reader has seen the news
     return _render_detail(ticket)
 
 

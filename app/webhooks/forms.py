@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField, StringField, widgets
 from wtforms.validators import Length
 
+from app.core.forms import Form
 from app.webhooks.operations import WEBHOOK_EVENTS
 
 
-class EndpointForm(FlaskForm):
+class EndpointForm(Form):
     # the operation checks the address and that an event is chosen (one set of rules for every caller)
     url = StringField(_l("Receiver address"), validators=[Length(max=500)],
                       description=_l("Where the desk posts events, e.g. https://1c.example.ru/hourdesk/webhook"))
