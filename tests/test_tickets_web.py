@@ -128,6 +128,21 @@ def test_internal_note_and_public_reply(client, make, login, db):
     assert client.post(f"/tickets/{ticket.id}/comments", data={"body": ""}).status_code == 422
 
 
+def test_markdown_is_sanitised_whether_kept_rendered_or_not():
+    """Short texts are kept rendered (app.core.web): both paths give the same, safe HTML."""
+    from app.core.web import MARKDOWN_CACHED_CHARS, render_markdown
+
+    dangerous = "**жирно** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    short, long = dangerous, dangerous + " " + "слово " * (MARKDOWN_CACHED_CHARS // 5)
+    assert len(short) <= MARKDOWN_CACHED_CHARS < len(long)
+    for text in (short, long, short):   # the second short one comes from the cache
+        html = str(render_markdown(text))
+        assert "<strong>жирно</strong>" in html
+        assert "<script" not in html and "javascript:" not in html and "onerror" not in html
+    assert render_markdown(short) == render_markdown(short) and render_markdown(None) == ""
+    assert str(render_markdown("a\nb")) == "<p>a<br>\nb</p>"
+
+
 def test_list_filters_search_sort_and_pages(client, make, login, db, app):
     engineer = login(make.user("engineer"))
     a, b = make.client(), make.client()

@@ -1,5 +1,5 @@
 """Words for the audit trail: what kind of object, which field or action."""
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 
 ENTITY_LABELS = {"user": _l("user"), "client": _l("client"), "contract": _l("contract"), "service": _l("service"),
                  "calendar": _l("calendar"), "policy": _l("SLA policy"), "token": _l("API token"),

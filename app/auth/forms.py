@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.auth.models import ROLES
 from app.core.forms import Form
+from app.core.i18n import lazy_gettext as _l
 
 ROLE_LABELS = {"admin": _l("administrator"), "manager": _l("manager"), "engineer": _l("engineer"),
                "client": _l("client contact")}

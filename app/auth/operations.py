@@ -5,13 +5,13 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
 
 from app.audit.operations import record_action, record_changes, snapshot
 from app.auth.models import ROLES, ApiToken, PasswordResetLink, User, UserSession
 from app.core.errors import Conflict, ValidationFailed
+from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.extensions import db
 

@@ -2,7 +2,6 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -14,6 +13,7 @@ from app.auth.models import ApiToken, User
 from app.clients.queries import client_by_inn
 from app.core.db_setup import writes
 from app.core.errors import domain_errors
+from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.core.web import load_or_404
 from app.extensions import db, limiter

@@ -1,10 +1,10 @@
 """Billing forms, and the words the pages use for statuses and the matcher's rules."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.core.forms import Form
+from app.core.i18n import lazy_gettext as _l
 
 INVOICE_STATUS_LABELS = {"draft": _l("draft"), "issued": _l("issued"), "partially_paid": _l("partly paid"),
                          "paid": _l("paid"), "cancelled": _l("cancelled")}

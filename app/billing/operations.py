@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import and_, func, insert, or_, select, text
 from sqlalchemy.orm import selectinload
 from stdnum.ru import inn as ru_inn
@@ -41,6 +40,7 @@ from app.contracts.models import Contract, Service, SpecLine, TicketClose
 from app.contracts.queries import current_contract, current_contracts
 from app.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.core.events import publish
+from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.extensions import db
 

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import manager_required, roles_required
@@ -30,6 +29,7 @@ from app.billing.models import INVOICE_STATUSES, PAYMENT_STATUSES, Act, Invoice,
 from app.clients.models import Client
 from app.clients.queries import client_by_inn
 from app.core.errors import ValidationFailed, domain_errors
+from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.core.web import load_or_404
 from app.extensions import db

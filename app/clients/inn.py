@@ -3,13 +3,13 @@
 Russia: INN of 10 digits (organisations) or 12 (individual entrepreneurs).
 Ukraine: EDRPOU of 8 digits (organisations).
 """
-from flask_babel import lazy_gettext as _l
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.ru import inn as ru_inn
 from stdnum.ua import edrpou as ua_edrpou
 
 from app.core.errors import ValidationFailed
+from app.core.i18n import lazy_gettext as _l
 
 COUNTRIES = ("RU", "UA")
 _VALIDATORS = {"RU": ru_inn, "UA": ua_edrpou}

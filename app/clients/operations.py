@@ -2,7 +2,6 @@
 import re
 from zoneinfo import available_timezones
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit.operations import record_action, record_changes, snapshot
@@ -10,6 +9,7 @@ from app.auth.models import MANAGER_ROLES, User
 from app.clients.inn import validate_inn
 from app.clients.models import Client
 from app.core.errors import Conflict, ValidationFailed
+from app.core.i18n import gettext as _
 from app.core.text import fold
 from app.extensions import db
 

@@ -1,6 +1,5 @@
 """Staff pages for client companies, and the search-as-you-type picker fragment."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -15,6 +14,7 @@ from app.clients.models import Client
 from app.clients.queries import client_search, picker_results
 from app.contracts.queries import balance_summary
 from app.core.errors import domain_errors
+from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.core.web import load_or_404
 from app.extensions import db

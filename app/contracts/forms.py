@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.contracts.ledger import MAX_LINE_MINUTES
 from app.core.forms import Form
+from app.core.i18n import lazy_gettext as _l
 
 BILLING_LABELS = {"hourly": _l("hourly (from the hours)"), "paid": _l("paid (money)"), "free": _l("free")}
 CONTRACT_STATUS_LABELS = {"active": _l("active"), "expired": _l("expired"), "terminated": _l("terminated")}

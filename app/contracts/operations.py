@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -32,6 +31,7 @@ from app.contracts.queries import (
 )
 from app.core.errors import Conflict, ValidationFailed
 from app.core.events import publish
+from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.extensions import db
 from app.sla.models import SlaPolicy

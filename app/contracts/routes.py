@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import format_date
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -28,6 +27,7 @@ from app.contracts.forms import (
 )
 from app.contracts.models import Contract, Service, TicketClose
 from app.core.errors import domain_errors
+from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.core.web import load_or_404
 from app.extensions import db

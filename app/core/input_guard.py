@@ -5,11 +5,11 @@ database holds anywhere else (a huge page number, a year-1 date) answer 400 inst
 import json
 
 from flask import Flask, render_template, request
-from flask_babel import gettext as _
 from sqlalchemy.exc import DataError, StatementError
 from werkzeug.routing import IntegerConverter
 
 from app.core.errors import error_response
+from app.core.i18n import gettext as _
 
 #: 64-bit signed: what an id, a page number or a count may be in any of our databases
 MAX_INT = 2**63 - 1

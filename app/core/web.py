@@ -1,6 +1,7 @@
 """Web plumbing shared by every blueprint: loading by id, the login redirect, error pages,
 template filters and security headers. (Who may open what: `app.auth.access`.)"""
 
+import functools
 import threading
 from datetime import date
 
@@ -9,10 +10,10 @@ import nh3
 from babel.units import format_unit
 from flask import Flask, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.core.errors import error_response
+from app.core.i18n import lazy_gettext as _l
 from app.extensions import db, login_manager
 
 
@@ -27,16 +28,29 @@ def load_or_404(model, ident, **belongs_to):
 
 _converters = threading.local()
 
+#: texts up to this long are kept rendered (below), longer ones are converted each time
+MARKDOWN_CACHED_CHARS = 2_000
+
 
 def render_markdown(text: str | None) -> Markup:
     """Markdown → HTML with everything dangerous removed (nh3/ammonia allow-list)."""
+    text = text or ""
+    # Python-Markdown takes 50–100 µs for even a one-line comment, and a ticket page is opened
+    # again and again: the last 1,024 short texts are kept rendered (at most ~10 MB; the result
+    # depends on the text alone, so an edited comment is simply a new text)
+    return Markup(_cached_markdown(text) if len(text) <= MARKDOWN_CACHED_CHARS else _markdown_to_safe_html(text))
+
+
+def _markdown_to_safe_html(text: str) -> str:
     # one converter per thread, reset between texts: building one (its extensions) costs more
     # than converting a comment, and a ticket page converts several
     converter = getattr(_converters, "markdown", None)
     if converter is None:
         converter = _converters.markdown = md.Markdown(extensions=["nl2br", "fenced_code", "sane_lists"])
-    html = converter.reset().convert(text or "")
-    return Markup(nh3.clean(html, link_rel="noopener noreferrer nofollow"))
+    return nh3.clean(converter.reset().convert(text), link_rel="noopener noreferrer nofollow")
+
+
+_cached_markdown = functools.lru_cache(maxsize=1024)(_markdown_to_safe_html)
 
 
 def init_app(app: Flask) -> None:

@@ -20,13 +20,13 @@ from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.auth.operations import create_user
 from app.clients.models import Client
 from app.core.errors import Conflict, DomainError, ValidationFailed
+from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.extensions import db
 from app.mailin.message import Incoming, message_key, parse, reply_text

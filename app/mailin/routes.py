@@ -1,12 +1,12 @@
 """Staff pages for inbound mail: the triage list (mail no rule could place), proposed contacts, and
 every message received with what became of it."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import staff_required
 from app.clients.queries import client_by_inn
 from app.core.errors import ValidationFailed, domain_errors
+from app.core.i18n import gettext as _
 from app.core.web import load_or_404
 from app.mailin import operations, queries
 from app.mailin.forms import AssignForm, DiscardForm

@@ -15,12 +15,12 @@ from email.utils import make_msgid, parseaddr
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.core import lease
 from app.core.db_setup import serialized_writes
 from app.core.errors import Conflict
+from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.extensions import db
 from app.notifications.models import MailMessage

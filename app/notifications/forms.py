@@ -1,5 +1,5 @@
 """Labels of what staff are told, for the pages and the e-mails."""
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 
 NOTICE_LABELS = {"assigned": _l("Assigned to you"), "client_replied": _l("The client replied"),
                  "reopened": _l("Ticket reopened"), "sla_warning": _l("SLA warning"), "sla_breach": _l("SLA breached")}

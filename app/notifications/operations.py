@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import current_app, g, render_template
-from flask_babel import force_locale, gettext, lazy_gettext
+from flask_babel import force_locale
 from flask_login import current_user
 from sqlalchemy import case, exists, func, select, update
 
@@ -22,6 +22,7 @@ from app.clients.models import Client
 from app.contracts import operations as ledger_ops
 from app.contracts.models import HourLot
 from app.core.events import publish, subscribe
+from app.core.i18n import gettext, lazy_gettext
 from app.core.types import utcnow
 from app.core.uow import before_commit
 from app.core.web import format_minutes

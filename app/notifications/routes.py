@@ -1,13 +1,13 @@
 """Admins' view of the e-mail outbox (what went out, what waits, what failed, and a retry), and
 every staff member's notices: the bell's list, opening one, and the switches per kind and channel."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.auth.access import roles_required, staff_required
 from app.core.db_setup import writes
 from app.core.errors import domain_errors
+from app.core.i18n import gettext as _
 from app.core.web import load_or_404
 from app.extensions import db
 from app.notifications import operations

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.core.forms import Form
+from app.core.i18n import lazy_gettext as _l
 from app.tickets.forms import PRIORITY_LABELS
 from app.tickets.lifecycle import PRIORITIES
 

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -22,6 +21,7 @@ from app.billing.models import Act, Invoice
 from app.contracts import operations as ledger_ops
 from app.contracts.forms import BILLING_LABELS
 from app.core.errors import domain_errors
+from app.core.i18n import gettext as _
 from app.core.paging import capped_paginate
 from app.core.types import utcnow
 from app.core.uow import after_commit

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.core.forms import Form
+from app.core.i18n import lazy_gettext as _l
 
 
 class ReplyForm(Form):

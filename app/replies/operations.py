@@ -1,8 +1,7 @@
 """Keeping canned replies. They flush, never commit."""
-from flask_babel import gettext as _
-
 from app.auth.models import User
 from app.core.errors import Forbidden, ValidationFailed
+from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.extensions import db
 from app.replies.models import CannedReply

@@ -1,10 +1,10 @@
 """Staff pages for canned replies: one's own and the staff-wide ones (managers keep those)."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import staff_required
 from app.core.errors import domain_errors
+from app.core.i18n import gettext as _
 from app.core.web import load_or_404
 from app.replies import operations, queries
 from app.replies.forms import ReplyForm

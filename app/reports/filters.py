@@ -5,11 +5,11 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from app.auth.models import User
 from app.clients.models import Client
 from app.clients.queries import client_by_inn
+from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.extensions import db
 from app.reports.queries import Filters, Period

@@ -19,12 +19,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
-from flask_babel import gettext as _
 from sqlalchemy import and_, func, literal_column, or_, select
 
 from app.auth.models import User
 from app.clients.models import Client
 from app.contracts.models import ClientBalance, Contract, LedgerEntry, Service, SpecLine, TicketClose
+from app.core.i18n import gettext as _
 from app.extensions import db
 from app.reports.sql import cents, date_bucket, instant_bucket, minutes_between, total_if
 from app.reports.tables import Column, Table

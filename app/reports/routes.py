@@ -2,11 +2,11 @@
 Every table can be downloaded as CSV or XLSX with the same filters."""
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.access import roles_required
 from app.auth.models import STAFF_ROLES, User
+from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.extensions import db
 from app.reports import queries

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
+
+from app.core.i18n import gettext as _
 
 #: how a column's values are shown ("share": a percent with two decimals, for small shares of many
 #: clients); exports write minutes as hours:minutes (XLSX: a duration cell Excel can add up)

@@ -3,11 +3,11 @@ import json
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit.operations import record_action, record_changes, snapshot
 from app.core.errors import ValidationFailed
+from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.extensions import db
 from app.sla import clock

@@ -1,12 +1,12 @@
 """Managers' pages for business calendars and SLA policies."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.audit.queries import history
 from app.auth.access import manager_required, staff_required
 from app.core.errors import domain_errors
+from app.core.i18n import gettext as _
 from app.core.web import load_or_404
 from app.extensions import db
 from app.sla import operations

@@ -18,9 +18,9 @@ from typing import BinaryIO
 
 import filetype
 from flask import abort, current_app, send_file
-from flask_babel import gettext as _
 
 from app.core.errors import ValidationFailed
+from app.core.i18n import gettext as _
 
 #: extension → the content type we store and serve; binary ones must carry that signature
 ALLOWED_TYPES = {

@@ -11,7 +11,6 @@ import dataclasses
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
@@ -23,6 +22,7 @@ from app.contracts import queries as contract_queries
 from app.contracts.models import SpecLine, TicketClose
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.events import publish
+from app.core.i18n import gettext as _
 from app.core.text import fold
 from app.core.types import utcnow
 from app.core.uow import after_rollback

@@ -4,7 +4,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -17,6 +16,7 @@ from app.contracts.forms import BILLING_LABELS, OVERDRAFT_LABELS, BillingOverrid
 from app.contracts.models import Service, SpecLine
 from app.core.db_setup import writes
 from app.core.errors import domain_errors
+from app.core.i18n import gettext as _
 from app.core.paging import capped_paginate
 from app.core.types import utcnow
 from app.core.web import format_minutes, load_or_404

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectMultipleField, StringField, widgets
 from wtforms.validators import Length
 
 from app.core.forms import Form
+from app.core.i18n import lazy_gettext as _l
 from app.webhooks.operations import WEBHOOK_EVENTS
 
 

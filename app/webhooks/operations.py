@@ -17,8 +17,6 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
 from app.audit.operations import record_action, record_changes, snapshot
@@ -26,6 +24,8 @@ from app.core import lease
 from app.core.db_setup import serialized_writes
 from app.core.errors import Conflict, ValidationFailed
 from app.core.events import OutboxEvent
+from app.core.i18n import gettext as _
+from app.core.i18n import lazy_gettext as _l
 from app.core.types import utcnow
 from app.extensions import db
 from app.webhooks import signature

@@ -1,12 +1,12 @@
 """Admins' pages for webhooks: the endpoints, one endpoint with its secret and delivery log, a new
 secret, and a replay of any delivery."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.audit.queries import history
 from app.auth.access import roles_required
 from app.core.errors import domain_errors
+from app.core.i18n import gettext as _
 from app.core.web import load_or_404
 from app.webhooks import operations, queries
 from app.webhooks.forms import EndpointForm
