@@ -129,6 +129,23 @@ def test_the_dashboard_has_the_unassigned_queue_my_clients_and_marks_news(client
 
 # --- 4. staff notices --------------------------------------------------------------------------------
 
+def test_opening_a_ticket_reads_its_notices_and_the_bell_counts_the_rest(client, make, login, db):
+    engineer = make.user("engineer")
+    opened, other = make.ticket(), make.ticket()
+    for ticket, kind in ((opened, "assigned"), (opened, "client_replied"), (other, "assigned")):
+        db.session.add(StaffNotice(user_id=engineer.id, kind=kind, ticket_id=ticket.id))
+    db.session.commit()
+    login(engineer)
+    for _ in range(2):   # the second time there is nothing left to read on this ticket
+        page = client.get(f"/tickets/{opened.id}").get_data(as_text=True)
+        assert '<span class="badge rounded-pill text-bg-danger " id="bell-count">1</span>' in page
+        unread = db.session.scalars(select(StaffNotice.ticket_id).where(
+            StaffNotice.user_id == engineer.id, StaffNotice.read_at.is_(None))).all()
+        assert unread == [other.id]
+    page = client.get(f"/tickets/{other.id}").get_data(as_text=True)
+    assert '<span class="badge rounded-pill text-bg-danger d-none" id="bell-count">0</span>' in page
+
+
 def test_staff_notices_in_app_and_by_email_each_switchable(client, make, login, db):
     manager = make.user("manager")
     engineer = make.user("engineer")

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from werkzeug.security import generate_password_hash
 
 from app.audit.operations import record_action, record_changes, snapshot
@@ -186,13 +186,17 @@ def start_session(user: User) -> str:
     return raw
 
 
+#: every request asks it: built once (building the statement cost as much as running it)
+_LIVE_SESSION_USER = (select(User).join(UserSession, UserSession.user_id == User.id)
+                      .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None),
+                             User.active.is_(True)))
+
+
 def session_user(raw: str | None) -> User | None:
     """The active user of a live log-in, or None (ended, unknown, or the user disabled)."""
     if not raw or len(raw) > 100:
         return None
-    found = db.session.execute(select(User).join(UserSession, UserSession.user_id == User.id)
-                               .where(UserSession.token_hash == _hash_token(raw), UserSession.ended_at.is_(None),
-                                      User.active.is_(True))).scalar_one_or_none()
+    found = db.session.execute(_LIVE_SESSION_USER, {"token_hash": _hash_token(raw)}).scalar_one_or_none()
     if found is not None:
         found.login_token = raw
     return found

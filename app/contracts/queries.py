@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.clients.models import Client
@@ -29,14 +29,19 @@ def available_minutes(client_id: int, now: datetime) -> int:
         HourLot.valid_from <= now, HourLot.expires_at > now))
 
 
+_LATEST_ACTIVE = (select(Contract).where(Contract.client_id == bindparam("client_id"), Contract.status == "active")
+                  .order_by(Contract.starts_on.desc(), Contract.id.desc()).limit(1))
+_LATEST_COVERING = _LATEST_ACTIVE.where(
+    select(HourLot.id).where(HourLot.contract_id == Contract.id, HourLot.source == "grant",
+                             HourLot.valid_from <= bindparam("now"), HourLot.expires_at > bindparam("now")).exists())
+
+
 def current_contract(client_id: int, now: datetime) -> Contract | None:
     """The active contract whose grant covers `now` (the latest started), else the latest active one."""
-    latest_first = (select(Contract).where(Contract.client_id == client_id, Contract.status == "active")
-                    .order_by(Contract.starts_on.desc(), Contract.id.desc()).limit(1))
-    # one statement, as registering a ticket asks it (contract_covering's rule, in SQL)
-    covering = select(HourLot.id).where(HourLot.contract_id == Contract.id, HourLot.source == "grant",
-                                        HourLot.valid_from <= now, HourLot.expires_at > now).exists()
-    return db.session.scalar(latest_first.where(covering)) or db.session.scalar(latest_first)
+    # one statement, as registering a ticket asks it (contract_covering's rule, in SQL), built
+    # once: building it took longer than running it
+    return (db.session.scalar(_LATEST_COVERING, {"client_id": client_id, "now": now})
+            or db.session.scalar(_LATEST_ACTIVE, {"client_id": client_id}))
 
 
 def contract_covering(contracts: list[Contract], now: datetime, lots: list[HourLot] | None = None) -> Contract | None:
