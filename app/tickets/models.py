@@ -90,7 +90,9 @@ class Ticket(db.Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     follow_up_of: Mapped[Ticket | None] = relationship(remote_side=[id], foreign_keys=[follow_up_of_id])
     comments: Mapped[list[Comment]] = relationship(back_populates="ticket", order_by="Comment.id")
-    changes: Mapped[list[TicketChange]] = relationship(back_populates="ticket", order_by="TicketChange.id")
+    # read-only: a change recorded does not touch its ticket's collection, so recording one does
+    # not make the ticket part of the next flush (half of registering's ORM work)
+    changes: Mapped[list[TicketChange]] = relationship(order_by="TicketChange.id", viewonly=True)
     attachments: Mapped[list[Attachment]] = relationship(back_populates="ticket", order_by="Attachment.id",
                                                          viewonly=True)
     rating: Mapped[TicketRating | None] = relationship(viewonly=True)
@@ -241,7 +243,7 @@ class TicketChange(db.Model):
     #: writes one INSERT per row (a close writes five of them)
     insert_sentinel: Mapped[int | None] = orm_insert_sentinel("insert_sentinel")
 
-    ticket: Mapped[Ticket] = relationship(back_populates="changes")
+    ticket: Mapped[Ticket] = relationship()
     user: Mapped[User | None] = relationship()
 
 
