@@ -2,6 +2,7 @@
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -186,17 +187,19 @@ def start_session(user: User) -> str:
     return raw
 
 
-#: every request asks it: built once (building the statement cost as much as running it)
-_LIVE_SESSION_USER = (select(User).join(UserSession, UserSession.user_id == User.id)
-                      .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None),
-                             User.active.is_(True)))
+# every request asks it: built once, on first use (building the statement cost as much as running it)
+@cache
+def _live_session_user():
+    return (select(User).join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None),
+                   User.active.is_(True)))
 
 
 def session_user(raw: str | None) -> User | None:
     """The active user of a live log-in, or None (ended, unknown, or the user disabled)."""
     if not raw or len(raw) > 100:
         return None
-    found = db.session.execute(_LIVE_SESSION_USER, {"token_hash": _hash_token(raw)}).scalar_one_or_none()
+    found = db.session.execute(_live_session_user(), {"token_hash": _hash_token(raw)}).scalar_one_or_none()
     if found is not None:
         found.login_token = raw
     return found

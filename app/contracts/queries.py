@@ -1,6 +1,7 @@
 """Read models: balances, the ledger as managers and clients read it, contracts per client."""
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select
@@ -29,19 +30,26 @@ def available_minutes(client_id: int, now: datetime) -> int:
         HourLot.valid_from <= now, HourLot.expires_at > now))
 
 
-_LATEST_ACTIVE = (select(Contract).where(Contract.client_id == bindparam("client_id"), Contract.status == "active")
-                  .order_by(Contract.starts_on.desc(), Contract.id.desc()).limit(1))
-_LATEST_COVERING = _LATEST_ACTIVE.where(
-    select(HourLot.id).where(HourLot.contract_id == Contract.id, HourLot.source == "grant",
-                             HourLot.valid_from <= bindparam("now"), HourLot.expires_at > bindparam("now")).exists())
+# statements asked on every registration or ticket page, built once (building one took longer
+# than running it); built on first use, once every model is mapped
+@cache
+def _latest_active():
+    return (select(Contract).where(Contract.client_id == bindparam("client_id"), Contract.status == "active")
+            .order_by(Contract.starts_on.desc(), Contract.id.desc()).limit(1))
+
+
+@cache
+def _latest_covering():
+    return _latest_active().where(
+        select(HourLot.id).where(HourLot.contract_id == Contract.id, HourLot.source == "grant",
+                                 HourLot.valid_from <= bindparam("now"), HourLot.expires_at > bindparam("now")).exists())
 
 
 def current_contract(client_id: int, now: datetime) -> Contract | None:
     """The active contract whose grant covers `now` (the latest started), else the latest active one."""
-    # one statement, as registering a ticket asks it (contract_covering's rule, in SQL), built
-    # once: building it took longer than running it
-    return (db.session.scalar(_LATEST_COVERING, {"client_id": client_id, "now": now})
-            or db.session.scalar(_LATEST_ACTIVE, {"client_id": client_id}))
+    # one statement, as registering a ticket asks it (contract_covering's rule, in SQL)
+    return (db.session.scalar(_latest_covering(), {"client_id": client_id, "now": now})
+            or db.session.scalar(_latest_active(), {"client_id": client_id}))
 
 
 def contract_covering(contracts: list[Contract], now: datetime, lots: list[HourLot] | None = None) -> Contract | None:
@@ -83,6 +91,27 @@ def balance_summary(client_id: int, now: datetime) -> BalanceSummary:
     return balance_summaries([client_id], now)[client_id]
 
 
+# the client, its cached balance and its usable minutes in one statement (a round trip costs more
+# than the two index reads in it)
+@cache
+def _clients_with_balances():
+    return select(
+        Client,
+        select(ClientBalance.balance_minutes).where(ClientBalance.client_id == Client.id).scalar_subquery(),
+        select(func.sum(HourLot.remaining_minutes)).where(
+            HourLot.client_id == Client.id, HourLot.remaining_minutes > 0, HourLot.valid_from <= bindparam("now"),
+            HourLot.expires_at > bindparam("now")).scalar_subquery(),
+    ).where(Client.id.in_(bindparam("ids", expanding=True)))
+
+
+# the lots joined, not read by a second statement: an active contract has a few
+@cache
+def _active_contracts():
+    return (select(Contract).options(joinedload(Contract.lots))
+            .where(Contract.client_id.in_(bindparam("ids", expanding=True)), Contract.status == "active")
+            .order_by(Contract.client_id, Contract.starts_on.desc(), Contract.id.desc()))
+
+
 def balance_summaries(client_ids, now: datetime) -> dict[int, BalanceSummary]:
     """`BalanceSummary` of each client, in a few queries however many clients (a bank statement
     changes a thousand balances in one transaction, and each is checked before it commits)."""
@@ -90,15 +119,8 @@ def balance_summaries(client_ids, now: datetime) -> dict[int, BalanceSummary]:
     summaries: dict[int, BalanceSummary] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        # the client, its cached balance and its usable minutes in one statement (a round trip
-        # costs more than the two index reads in it)
-        balance = (select(ClientBalance.balance_minutes).where(ClientBalance.client_id == Client.id)
-                   .scalar_subquery())
-        available = (select(func.sum(HourLot.remaining_minutes))
-                     .where(HourLot.client_id == Client.id, HourLot.remaining_minutes > 0, HourLot.valid_from <= now,
-                            HourLot.expires_at > now).scalar_subquery())
         rows = {client.id: (client, balance or 0, int(usable or 0)) for client, balance, usable in
-                db.session.execute(select(Client, balance, available).where(Client.id.in_(chunk)))}
+                db.session.execute(_clients_with_balances(), {"ids": chunk, "now": now})}
         contracts = current_contracts(chunk, now)
         for client_id in chunk:
             client, balance_minutes, usable = rows.get(client_id, (None, 0, 0))
@@ -107,17 +129,13 @@ def balance_summaries(client_ids, now: datetime) -> dict[int, BalanceSummary]:
 
 
 def current_contracts(client_ids, now: datetime) -> dict[int, Contract | None]:
-    """`current_contract` of each client (with its lots loaded), in two queries per 500 clients."""
+    """`current_contract` of each client (with its lots loaded), in one query per 500 clients."""
     ids = sorted(set(client_ids))
     found: dict[int, Contract | None] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         active: dict[int, list[Contract]] = {}
-        # the lots joined, not read by a second statement: an active contract has a few
-        for contract in db.session.scalars(
-                select(Contract).options(joinedload(Contract.lots))
-                .where(Contract.client_id.in_(chunk), Contract.status == "active")
-                .order_by(Contract.client_id, Contract.starts_on.desc(), Contract.id.desc())).unique():
+        for contract in db.session.scalars(_active_contracts(), {"ids": chunk}).unique():
             active.setdefault(contract.client_id, []).append(contract)
         found.update((client_id, contract_covering(active.get(client_id, []), now)) for client_id in chunk)
     return found

@@ -9,13 +9,14 @@ code does not know e-mail exists.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 from flask_login import current_user
-from sqlalchemy import case, exists, func, select, update
+from sqlalchemy import bindparam, case, exists, func, select, update
 
 from app.auth.models import User
 from app.clients.models import Client
@@ -216,12 +217,16 @@ def mark_notices_read(user: User, *, ticket_id: int | None = None, notice_id: in
     return db.session.execute(query.values(read_at=utcnow()), execution_options={"synchronize_session": False}).rowcount
 
 
+@cache   # built once, on first use: every ticket page asks it
+def _unread_with_ticket():
+    return (select(func.count(), func.count(case((StaffNotice.ticket_id == bindparam("ticket_id"), 1))))
+            .where(StaffNotice.user_id == bindparam("user_id"), StaffNotice.read_at.is_(None)))
+
+
 def read_ticket_notices(user: User, ticket_id: int) -> int:
     """Mark the person's unread notices of a ticket they opened read. Returns how many stay unread
     (the bell's count), so the page need not count again; a ticket without news writes nothing."""
-    total, of_ticket = db.session.execute(
-        select(func.count(), func.count(case((StaffNotice.ticket_id == ticket_id, 1))))
-        .where(StaffNotice.user_id == user.id, StaffNotice.read_at.is_(None))).one()
+    total, of_ticket = db.session.execute(_unread_with_ticket(), {"user_id": user.id, "ticket_id": ticket_id}).one()
     if of_ticket:
         mark_notices_read(user, ticket_id=ticket_id)
     return total - of_ticket

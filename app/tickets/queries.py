@@ -1,8 +1,9 @@
 """Read models for ticket lists and the engineer's dashboard."""
 import time
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Select, false, func, literal, literal_column, select, union_all
+from sqlalchemy import Select, bindparam, false, func, literal, literal_column, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -204,11 +205,17 @@ def dashboard(user_id: int, now: datetime, limit: int = 10, *, my_clients: bool 
     return result
 
 
+# built once, on first use: building it took longer than running it
+@cache
+def _ticket_page_statement():
+    return select(Ticket).where(Ticket.id == bindparam("ticket_id")).options(
+        joinedload(Ticket.rating), joinedload(Ticket.requester), selectinload(Ticket.tags), selectinload(Ticket.comments),
+        selectinload(Ticket.attachments))
+
+
 def ticket_page(ticket_id: int) -> Ticket | None:
     """The ticket with what its page shows loaded in one query per relationship, not one per comment."""
-    ticket = db.session.scalars(select(Ticket).where(Ticket.id == ticket_id).options(
-        joinedload(Ticket.rating), joinedload(Ticket.requester), selectinload(Ticket.tags), selectinload(Ticket.comments),
-        selectinload(Ticket.attachments))).unique().first()
+    ticket = db.session.scalars(_ticket_page_statement(), {"ticket_id": ticket_id}).unique().first()
     if ticket is not None:
         # the comments' files are among the ticket's files, read already
         for comment in ticket.comments:
