@@ -213,3 +213,39 @@ def test_the_client_address_comes_from_a_proxy_header_only_when_configured(app, 
                          headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(4)]
     # no trusted proxy: a forged X-Forwarded-For changes nothing, one address is limited
     assert statuses == ([200, 200, 429, 429] if limited_after else [200, 200, 200, 200])
+
+
+def test_the_staff_are_read_from_their_own_index_among_many_contacts(db, make):
+    """Every ticket page reads the active staff by name. Among thousands of contacts SQLite's
+    statistics (an average per role) make a plain role index look useless, and it read every user;
+    the staff's partial index is what its plan names."""
+    from sqlalchemy import insert, text
+
+    from app.auth.models import MANAGER_ROLES, STAFF_SQL, staff_role_in
+    assert STAFF_SQL == "role IN (" + ", ".join(f"'{r}'" for r in ("admin", "manager", "engineer")) + ")"
+    company = make.client()
+    db.session.execute(insert(User), [{"email": f"contact{i}@example.ru", "name": f"Контакт {i}", "role": "client",
+                                       "client_id": company.id, "password_hash": "!", "locale": "ru"}
+                                      for i in range(3000)])
+    staff = [make.user("engineer"), make.user("manager"), make.user("admin")]
+    db.session.commit()
+    postgres = db.engine.dialect.name == "postgresql"
+    for roles, expected in ((("admin", "manager", "engineer"), staff), (MANAGER_ROLES, staff[1:])):
+        query = select(User).where(staff_role_in(roles), User.active.is_(True)).order_by(User.name)
+        assert {u.id for u in db.session.scalars(query)} == {u.id for u in expected}
+        # the plan of the statement as the app sends it, parameters and all (a plan of its literal
+        # text would hide what parameters do to it)
+        compiled = query.compile(db.engine)
+        params = compiled.params if postgres else tuple(compiled.params[name] for name in compiled.positiontup)
+        with db.engine.begin() as conn:
+            conn.execute(text("ANALYZE users"))
+            plan = " ".join(str(r) for r in conn.exec_driver_sql(
+                f"{'EXPLAIN' if postgres else 'EXPLAIN QUERY PLAN'} {compiled}", params))
+            if not postgres:   # the statistics stay with this test: other tests' plans assume none
+                conn.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = 'users'"))
+                conn.execute(text("ANALYZE sqlite_schema"))
+        # PostgreSQL's statistics keep the most common roles, so it knows the staff are few and may
+        # take either index; what it must not do is read the table
+        assert ("Index" in plan and "Seq Scan" not in plan) if postgres else "ix_users_staff_name" in plan, plan
+    with pytest.raises(ValueError):
+        staff_role_in(("client",))

@@ -5,7 +5,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import select
 
 from app.audit.operations import record_action, record_changes, snapshot
-from app.auth.models import MANAGER_ROLES, User
+from app.auth.models import MANAGER_ROLES, User, staff_role_in
 from app.clients.inn import validate_inn
 from app.clients.models import Client
 from app.core.errors import Conflict, ValidationFailed
@@ -130,7 +130,7 @@ def create_client(*, name: str, inn: str, country: str | None = None, timezone: 
 
 def default_account_manager() -> User | None:
     """Who answers for a client registered without one named: the office's first active manager."""
-    return db.session.scalars(select(User).where(User.role.in_(MANAGER_ROLES), User.active.is_(True))
+    return db.session.scalars(select(User).where(staff_role_in(MANAGER_ROLES), User.active.is_(True))
                               .order_by(User.role != "manager", User.id).limit(1)).first()
 
 

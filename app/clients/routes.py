@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 from app.audit.queries import history
 from app.auth import operations as user_operations
 from app.auth.access import staff_required
-from app.auth.models import MANAGER_ROLES, User
+from app.auth.models import MANAGER_ROLES, User, staff_role_in
 from app.clients import operations
 from app.clients.forms import ClientForm, ContactForm
 from app.clients.models import Client
@@ -24,7 +24,7 @@ bp = Blueprint("clients", __name__, url_prefix="/clients", template_folder="temp
 
 
 def _manager_choices() -> list[tuple[int, str]]:
-    managers = db.session.scalars(select(User).where(User.role.in_(MANAGER_ROLES), User.active.is_(True))
+    managers = db.session.scalars(select(User).where(staff_role_in(MANAGER_ROLES), User.active.is_(True))
                                   .order_by(User.name)).all()
     return [(u.id, u.name) for u in managers]   # no "nobody": every client has an account manager
 

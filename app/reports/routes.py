@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from app.auth.access import roles_required
-from app.auth.models import STAFF_ROLES, User
+from app.auth.models import User, staff_role_in
 from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.extensions import db
@@ -146,7 +146,7 @@ def report_url(endpoint: str, **changes) -> str:
 @bp.app_template_global()
 def report_engineers():
     """The staff the engineer filter offers."""
-    return db.session.scalars(select(User).where(User.role.in_(STAFF_ROLES), User.active.is_(True))
+    return db.session.scalars(select(User).where(staff_role_in(), User.active.is_(True))
                               .order_by(User.name)).all()
 
 
