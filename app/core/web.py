@@ -36,7 +36,7 @@ def render_markdown(text: str | None) -> Markup:
     """Markdown → HTML with everything dangerous removed (nh3/ammonia allow-list)."""
     text = text or ""
     # Python-Markdown takes 50–100 µs for even a one-line comment, and a ticket page is opened
-    # again and again: the last 1,024 short texts are kept rendered (at most ~10 MB; the result
+    # again and again: the last 1,024 short texts are kept rendered (15 MB at most; the result
     # depends on the text alone, so an edited comment is simply a new text)
     return Markup(_cached_markdown(text) if len(text) <= MARKDOWN_CACHED_CHARS else _markdown_to_safe_html(text))
 

@@ -304,8 +304,7 @@ def init_app(app) -> None:
     def _bell():
         # a function: the count is read only by pages that draw the bell (staff pages)
         # a page that has just counted them says so (`g.unread_notices`)
-        return {"unread_notices": lambda: g.get("unread_notices") if "unread_notices" in g
-                else unread_notices(current_user.id)}
+        return {"unread_notices": lambda: g.unread_notices if "unread_notices" in g else unread_notices(current_user.id)}
 
     subscribe("ticket.created", on_ticket_created)
     subscribe("ticket.comment", on_ticket_comment)
