@@ -264,6 +264,22 @@ def test_list_counts_at_most_the_cap_and_pages_no_deeper(client, make, login, db
     assert count_and_rows("?page=3") == ("12 tickets", 2, False, False)
 
 
+def test_one_engineers_unresolved_by_urgency_walks_an_index_in_that_order(db, make):
+    """The list's "most urgent" for one engineer's unresolved tickets: newest first within a
+    priority. SQLite must read it along an index in that order, not sort the engineer's tickets."""
+    from app.tickets.queries import ticket_list_query
+    engineer = make.user("engineer")
+    made = [make.ticket(priority=p, assignee=engineer) for p in ("normal", "critical", "low", "critical")]
+    query = ticket_list_query(assignee_id=engineer.id, status="active", sort="priority").limit(25)
+    assert [t.id for t in db.session.scalars(query)] == [made[3].id, made[1].id, made[0].id, made[2].id]
+    if db.engine.dialect.name == "sqlite":
+        compiled = query.compile(db.engine)
+        with db.engine.connect() as conn:
+            plan = " ".join(str(r) for r in conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params[n] for n in compiled.positiontup)))
+        assert "ix_tickets_active_assignee_urgent" in plan and "TEMP B-TREE" not in plan, plan
+
+
 def test_partial_index_conditions_name_the_lifecycle_statuses():
     """The dashboard's partial indexes are written as SQL; they must say what the lifecycle says."""
     from app.tickets.lifecycle import ACTIVE_STATUSES, SLA_ACTIVE_STATUSES

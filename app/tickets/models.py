@@ -128,6 +128,11 @@ CLOCK_RUNNING_SQL = "status IN ('open', 'in_progress')"
 # small however many closed tickets the years leave behind
 Index("ix_tickets_active_queue", Ticket.assignee_id, Ticket.priority_rank, Ticket.created_at,
       sqlite_where=text(ACTIVE_SQL), postgresql_where=text(ACTIVE_SQL))
+# the list's "most urgent" for one engineer's unresolved tickets: newest first within a priority,
+# the other way round from the dashboard's queue, so the queue's index left SQLite sorting every
+# critical ticket of the engineer's (12 ms for one with 46,000 unresolved)
+Index("ix_tickets_active_assignee_urgent", Ticket.assignee_id, Ticket.priority_rank, Ticket.created_at.desc(),
+      Ticket.id.desc(), sqlite_where=text(ACTIVE_SQL), postgresql_where=text(ACTIVE_SQL))
 # the tickets nobody has acknowledged yet, most urgent first: a few hundred among millions, which
 # SQLite's statistics (an average per status) cannot tell from a sixth of the table
 Index("ix_tickets_unacknowledged", Ticket.priority_rank, Ticket.created_at,

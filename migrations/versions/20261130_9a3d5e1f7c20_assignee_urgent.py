@@ -1,0 +1,27 @@
+"""One engineer's unresolved tickets by urgency, newest first within a priority (the list's "most
+urgent" sort): a partial index in that order, so the page reads 25 rows instead of sorting them all.
+
+Revision ID: 9a3d5e1f7c20
+Revises: 8e4f2c7a9b13
+Create Date: 2026-11-30 18:40:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '9a3d5e1f7c20'
+down_revision = '8e4f2c7a9b13'
+branch_labels = None
+depends_on = None
+
+ACTIVE = sa.text("status IN ('open', 'in_progress', 'waiting')")
+
+
+def upgrade():
+    op.create_index('ix_tickets_active_assignee_urgent', 'tickets',
+                    ['assignee_id', 'priority_rank', sa.literal_column('created_at DESC'), sa.literal_column('id DESC')],
+                    sqlite_where=ACTIVE, postgresql_where=ACTIVE)
+
+
+def downgrade():
+    op.drop_index('ix_tickets_active_assignee_urgent', 'tickets')
