@@ -267,7 +267,10 @@ def test_list_counts_at_most_the_cap_and_pages_no_deeper(client, make, login, db
 def test_one_engineers_unresolved_by_urgency_walks_an_index_in_that_order(db, make):
     """The list's "most urgent" for one engineer's unresolved tickets: newest first within a
     priority. SQLite must read it along an index in that order, not sort the engineer's tickets."""
-    from app.tickets.queries import ticket_list_query
+    from sqlalchemy import select
+
+    from app.tickets.lifecycle import ACTIVE_STATUSES
+    from app.tickets.queries import status_in, ticket_list_query
     engineer = make.user("engineer")
     made = [make.ticket(priority=p, assignee=engineer) for p in ("normal", "critical", "low", "critical")]
     query = ticket_list_query(assignee_id=engineer.id, status="active", sort="priority").limit(25)
@@ -278,6 +281,13 @@ def test_one_engineers_unresolved_by_urgency_walks_an_index_in_that_order(db, ma
             plan = " ".join(str(r) for r in conn.exec_driver_sql(
                 f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params[n] for n in compiled.positiontup)))
         assert "ix_tickets_active_assignee_urgent" in plan and "TEMP B-TREE" not in plan, plan
+        # the dashboard's queue of the same tickets, oldest first within a priority, keeps its own
+        mine = (select(Ticket).where(Ticket.assignee_id == engineer.id, status_in(*ACTIVE_STATUSES))
+                .order_by(Ticket.priority_rank, Ticket.created_at).limit(10).compile(db.engine))
+        with db.engine.connect() as conn:
+            plan = " ".join(str(r) for r in conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {mine}", tuple(mine.params[n] for n in mine.positiontup)))
+        assert "ix_tickets_active_queue" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def test_partial_index_conditions_name_the_lifecycle_statuses():

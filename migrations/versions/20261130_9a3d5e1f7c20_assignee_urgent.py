@@ -1,5 +1,6 @@
 """One engineer's unresolved tickets by urgency, newest first within a priority (the list's "most
-urgent" sort): a partial index in that order, so the page reads 25 rows instead of sorting them all.
+urgent" sort): a partial index in that order, so the page reads 25 rows instead of sorting them all;
+on an SQLite database with statistics, statistics for it and for the staff's index.
 
 Revision ID: 9a3d5e1f7c20
 Revises: 8e4f2c7a9b13
@@ -21,6 +22,15 @@ def upgrade():
     op.create_index('ix_tickets_active_assignee_urgent', 'tickets',
                     ['assignee_id', 'priority_rank', sa.literal_column('created_at DESC'), sa.literal_column('id DESC')],
                     sqlite_where=ACTIVE, postgresql_where=ACTIVE)
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite" and bind.execute(sa.text(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first():
+        # A database that has statistics gets them for the new indexes too (this one and the
+        # staff's, 8e4f2c7a9b13): SQLite's guesses for an index without them beat the measured
+        # figures of its neighbours, and the dashboard's queue of one engineer took this index
+        # and sorted 46,000 tickets. (PostgreSQL plans these from the table's own statistics.)
+        bind.execute(sa.text("ANALYZE ix_tickets_active_assignee_urgent"))
+        bind.execute(sa.text("ANALYZE ix_users_staff_name"))
 
 
 def downgrade():
