@@ -130,9 +130,16 @@ Index("ix_tickets_active_queue", Ticket.assignee_id, Ticket.priority_rank, Ticke
       sqlite_where=text(ACTIVE_SQL), postgresql_where=text(ACTIVE_SQL))
 # the list's "most urgent" for one engineer's unresolved tickets: newest first within a priority,
 # the other way round from the dashboard's queue, so the queue's index left SQLite sorting every
-# critical ticket of the engineer's (12 ms for one with 46,000 unresolved)
+# critical ticket of the engineer's (12 ms for one with 46,000 unresolved). Assigned ones only: the
+# dashboard's queue of nobody's tickets must not take it (PostgreSQL did, and sorted them)
+ASSIGNED_ACTIVE_SQL = ACTIVE_SQL + " AND assignee_id IS NOT NULL"
 Index("ix_tickets_active_assignee_urgent", Ticket.assignee_id, Ticket.priority_rank, Ticket.created_at.desc(),
-      Ticket.id.desc(), sqlite_where=text(ACTIVE_SQL), postgresql_where=text(ACTIVE_SQL))
+      Ticket.id.desc(), sqlite_where=text(ASSIGNED_ACTIVE_SQL), postgresql_where=text(ASSIGNED_ACTIVE_SQL))
+# the dashboard's queue of nobody's tickets, most urgent and oldest first: PostgreSQL does not walk
+# an index in order past an IS NULL condition, and sorted all of them (10 ms for 4,700)
+UNASSIGNED_ACTIVE_SQL = ACTIVE_SQL + " AND assignee_id IS NULL"
+Index("ix_tickets_unassigned_queue", Ticket.priority_rank, Ticket.created_at,
+      sqlite_where=text(UNASSIGNED_ACTIVE_SQL), postgresql_where=text(UNASSIGNED_ACTIVE_SQL))
 # the tickets nobody has acknowledged yet, most urgent first: a few hundred among millions, which
 # SQLite's statistics (an average per status) cannot tell from a sixth of the table
 Index("ix_tickets_unacknowledged", Ticket.priority_rank, Ticket.created_at,
