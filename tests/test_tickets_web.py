@@ -1,6 +1,8 @@
 """The engineers' ticket desk in the browser-facing routes (no JavaScript here; see test_browser)."""
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from app.tickets.models import Comment, Ticket, TicketChange
 from app.tickets.operations import set_status, take_ticket, update_ticket
 
@@ -264,30 +266,49 @@ def test_list_counts_at_most_the_cap_and_pages_no_deeper(client, make, login, db
     assert count_and_rows("?page=3") == ("12 tickets", 2, False, False)
 
 
-def test_one_engineers_unresolved_by_urgency_walks_an_index_in_that_order(db, make):
-    """The list's "most urgent" for one engineer's unresolved tickets: newest first within a
-    priority. SQLite must read it along an index in that order, not sort the engineer's tickets."""
-    from sqlalchemy import select
+def _plan(db, query) -> str:
+    """The plan of `query` as the app sends it, parameters and all. On PostgreSQL sequential scans
+    are off: a test table is small enough to read whole, and the question is which index serves."""
+    from sqlalchemy import text
+    compiled = query.compile(db.engine)
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            rows = conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
+        else:
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}",
+                                        tuple(compiled.params[n] for n in compiled.positiontup))
+        return " ".join(str(r) for r in rows)
 
-    from app.tickets.lifecycle import ACTIVE_STATUSES
-    from app.tickets.queries import status_in, ticket_list_query
+
+def test_the_queues_and_one_engineers_list_each_walk_an_index_in_their_order(db, make):
+    """One engineer's unresolved tickets, newest first within a priority (the list), and the home
+    page's queues, oldest first within a priority: each is read along its own partial index, not
+    sorted — on PostgreSQL too, which cannot walk an index in order past `assignee_id IS NULL`."""
+    from app.core.types import utcnow
+    from app.tickets.queries import dashboard_queues, ticket_list_query
     engineer = make.user("engineer")
     made = [make.ticket(priority=p, assignee=engineer) for p in ("normal", "critical", "low", "critical")]
-    query = ticket_list_query(assignee_id=engineer.id, status="active", sort="priority").limit(25)
-    assert [t.id for t in db.session.scalars(query)] == [made[3].id, made[1].id, made[0].id, made[2].id]
-    if db.engine.dialect.name == "sqlite":
-        compiled = query.compile(db.engine)
-        with db.engine.connect() as conn:
-            plan = " ".join(str(r) for r in conn.exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params[n] for n in compiled.positiontup)))
-        assert "ix_tickets_active_assignee_urgent" in plan and "TEMP B-TREE" not in plan, plan
-        # the dashboard's queue of the same tickets, oldest first within a priority, keeps its own
-        mine = (select(Ticket).where(Ticket.assignee_id == engineer.id, status_in(*ACTIVE_STATUSES))
-                .order_by(Ticket.priority_rank, Ticket.created_at).limit(10).compile(db.engine))
-        with db.engine.connect() as conn:
-            plan = " ".join(str(r) for r in conn.exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {mine}", tuple(mine.params[n] for n in mine.positiontup)))
-        assert "ix_tickets_active_queue" in plan and "TEMP B-TREE" not in plan, plan
+    make.ticket(priority="high")   # nobody's
+    listed = ticket_list_query(assignee_id=engineer.id, status="active", sort="priority").limit(25)
+    assert [t.id for t in db.session.scalars(listed)] == [made[3].id, made[1].id, made[0].id, made[2].id]
+    queues = dashboard_queues(engineer.id, utcnow())
+    postgres = db.engine.dialect.name == "postgresql"
+    for query, index in ((listed, "ix_tickets_active_assignee_urgent"),
+                         (queues["mine"].limit(10), "ix_tickets_active_queue"),
+                         (queues["unassigned"].limit(10), "ix_tickets_unassigned_queue" if postgres else "")):
+        plan = _plan(db, query)
+        assert index in plan and ("Sort" not in plan if postgres else "TEMP B-TREE" not in plan), plan
+
+
+def test_constant_conditions_take_only_the_applications_own_names():
+    """`core.sql.constants_in` writes values into the SQL text: anything but a plain name is refused."""
+    from app.core.sql import constants_in
+    assert str(constants_in(Ticket.status, ["open"])) == "tickets.status = 'open'"
+    assert str(constants_in(Ticket.status, ["open", "in_progress"])) == "tickets.status IN ('open', 'in_progress')"
+    for bad in ([], ["open'); DROP TABLE tickets; --"], ["a b"], [1]):
+        with pytest.raises(ValueError):
+            constants_in(Ticket.status, bad)
 
 
 def test_partial_index_conditions_name_the_lifecycle_statuses():

@@ -5,10 +5,11 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, and_, literal_column, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, and_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.core.sql import constants_in
 from app.core.types import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -104,10 +105,8 @@ def staff_role_in(roles=STAFF_ROLES):
     unknown = set(roles) - set(STAFF_ROLES)
     if unknown:
         raise ValueError(f"not staff roles: {sorted(unknown)}")
-    staff = User.role.in_([literal_column(f"'{r}'") for r in STAFF_ROLES])
-    if set(roles) == set(STAFF_ROLES):
-        return staff
-    return and_(staff, User.role.in_([literal_column(f"'{r}'") for r in roles]))
+    staff = constants_in(User.role, STAFF_ROLES)
+    return staff if set(roles) == set(STAFF_ROLES) else and_(staff, constants_in(User.role, roles))
 
 
 class ApiToken(db.Model):

@@ -1,13 +1,13 @@
 """Staff pages for client companies, and the search-as-you-type picker fragment."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.audit.queries import history
 from app.auth import operations as user_operations
+from app.auth import queries as auth_queries
 from app.auth.access import staff_required
-from app.auth.models import MANAGER_ROLES, User, staff_role_in
+from app.auth.models import MANAGER_ROLES, User
 from app.clients import operations
 from app.clients.forms import ClientForm, ContactForm
 from app.clients.models import Client
@@ -24,9 +24,7 @@ bp = Blueprint("clients", __name__, url_prefix="/clients", template_folder="temp
 
 
 def _manager_choices() -> list[tuple[int, str]]:
-    managers = db.session.scalars(select(User).where(staff_role_in(MANAGER_ROLES), User.active.is_(True))
-                                  .order_by(User.name)).all()
-    return [(u.id, u.name) for u in managers]   # no "nobody": every client has an account manager
+    return [(u.id, u.name) for u in auth_queries.active_staff(MANAGER_ROLES)]   # no "nobody": every client has an account manager
 
 
 def _save(form: ClientForm, client: Client | None) -> Client | None:

@@ -2,13 +2,11 @@
 Every table can be downloaded as CSV or XLSX with the same filters."""
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from sqlalchemy import select
 
+from app.auth import queries as auth_queries
 from app.auth.access import roles_required
-from app.auth.models import User, staff_role_in
 from app.core.i18n import gettext as _
 from app.core.types import utcnow
-from app.extensions import db
 from app.reports import queries
 from app.reports.filters import FilterError, office_tz, parse_filters, presets
 from app.reports.tables import Table, to_csv, to_xlsx
@@ -146,8 +144,7 @@ def report_url(endpoint: str, **changes) -> str:
 @bp.app_template_global()
 def report_engineers():
     """The staff the engineer filter offers."""
-    return db.session.scalars(select(User).where(staff_role_in(), User.active.is_(True))
-                              .order_by(User.name)).all()
+    return auth_queries.active_staff()
 
 
 @bp.app_template_global()

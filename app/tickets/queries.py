@@ -3,12 +3,13 @@ import time
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Select, bindparam, false, func, literal, literal_column, select, union_all
+from sqlalchemy import Select, bindparam, false, func, literal, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.clients.models import Client
 from app.core import paging
+from app.core.sql import constants_in
 from app.extensions import db
 from app.notifications.models import StaffNotice
 from app.search import queries as search_queries
@@ -25,15 +26,14 @@ SORTS = {
 
 
 def status_in(*statuses: str):
-    """`status IN (…)` with the statuses written as constants. A parameter looks to the planner like
-    any status, a sixth of the tickets, when `open` is a few hundred of three million (SQLite then
-    walked every ticket by urgency to find them); and a constant condition matches the partial
-    indexes' (ACTIVE_SQL, CLOCK_RUNNING_SQL)."""
+    """`status IN (…)` with the statuses written as constants (`core.sql.constants_in`): with a
+    parameter SQLite took `open`, a few hundred of three million, for a sixth of the tickets and
+    walked every ticket by urgency to find them; and the constants match the partial indexes'
+    conditions (ACTIVE_SQL, CLOCK_RUNNING_SQL)."""
     unknown = set(statuses) - set(STATUSES)
     if unknown:
         raise ValueError(f"unknown statuses {sorted(unknown)}")
-    constants = [literal_column(f"'{s}'") for s in statuses]
-    return Ticket.status == constants[0] if len(constants) == 1 else Ticket.status.in_(constants)
+    return constants_in(Ticket.status, statuses)
 
 
 def ticket_list_query(*, status: str | None = None, priority: str | None = None,
@@ -180,22 +180,29 @@ def _tag_names(limit: int) -> list[str]:
                                    .order_by(func.coalesce(uses.c.uses, 0).desc(), Tag.name).limit(limit)))
 
 
-def dashboard(user_id: int, now: datetime, limit: int = 10, *, my_clients: bool = False) -> dict:
-    """The engineer's home: tickets nobody acknowledged (oldest first), nobody's, mine, overdue;
-    with `my_clients`, only the clients the user is account manager of. `attention`: ids of tickets
-    with news for the user they have not read (the client replied, it was reopened)."""
+def dashboard_queues(user_id: int, now: datetime, *, my_clients: bool = False) -> dict[str, Select]:
+    """The home page's queues as statements, each in the order of its own partial index (tests read
+    their plans): nobody acknowledged, nobody's, mine (most urgent, then oldest), overdue."""
     base = select(Ticket).options(selectinload(Ticket.client), selectinload(Ticket.assignee))
     if my_clients:
         base = base.where(Ticket.client_id.in_(select(Client.id).where(Client.account_manager_id == user_id)))
     # the statuses as constants, as the partial indexes' conditions name them (ACTIVE_SQL, CLOCK_RUNNING_SQL)
     active, clock_running = status_in(*ACTIVE_STATUSES), status_in(*SLA_ACTIVE_STATUSES)
-    unacknowledged = base.where(status_in("open")).order_by(Ticket.priority_rank, Ticket.created_at)
-    unassigned = base.where(Ticket.assignee_id.is_(None), active).order_by(Ticket.priority_rank, Ticket.created_at)
-    mine = base.where(Ticket.assignee_id == user_id, active).order_by(Ticket.priority_rank, Ticket.created_at)
-    overdue = base.where(clock_running, Ticket.resolution_due_at < now).order_by(Ticket.resolution_due_at)
+    urgent_oldest = (Ticket.priority_rank, Ticket.created_at)
+    return {
+        "unacknowledged": base.where(status_in("open")).order_by(*urgent_oldest),
+        "unassigned": base.where(Ticket.assignee_id.is_(None), active).order_by(*urgent_oldest),
+        "mine": base.where(Ticket.assignee_id == user_id, active).order_by(*urgent_oldest),
+        "overdue": base.where(clock_running, Ticket.resolution_due_at < now).order_by(Ticket.resolution_due_at),
+    }
+
+
+def dashboard(user_id: int, now: datetime, limit: int = 10, *, my_clients: bool = False) -> dict:
+    """The engineer's home: tickets nobody acknowledged (oldest first), nobody's, mine, overdue;
+    with `my_clients`, only the clients the user is account manager of. `attention`: ids of tickets
+    with news for the user they have not read (the client replied, it was reopened)."""
     result = {}
-    for name, query in (("unacknowledged", unacknowledged), ("unassigned", unassigned), ("mine", mine),
-                        ("overdue", overdue)):
+    for name, query in dashboard_queues(user_id, now, my_clients=my_clients).items():
         result[name] = list(db.session.scalars(query.limit(limit)))
         # counted up to the lists' cap: a large backlog shows "10,000+" (`<name>_more`)
         result[name + "_count"], result[name + "_more"] = paging.capped_count(db.session, query)

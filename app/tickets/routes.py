@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
-from sqlalchemy import select
 
+from app.auth import queries as auth_queries
 from app.auth.access import manager_required, staff_required
-from app.auth.models import User, staff_role_in
+from app.auth.models import User
 from app.clients.models import Client
 from app.contracts import operations as ledger_ops
 from app.contracts import queries as contract_queries
@@ -72,8 +72,7 @@ def _staff_choices() -> list[tuple[int, str]]:
     if "staff" not in g:
         # the objects, not just their names: held for the request, the engineers of the history,
         # the lines and the ticket are then found in the session instead of read again
-        g.staff = db.session.scalars(select(User).where(staff_role_in(), User.active.is_(True))
-                                     .order_by(User.name)).all()
+        g.staff = auth_queries.active_staff()
     return [_nobody()] + [(u.id, u.name) for u in g.staff]
 
 
