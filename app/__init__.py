@@ -57,7 +57,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app.core import db_setup, i18n, live, uow, web
+    from app.core import db_setup, forms, i18n, live, uow, web
     from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate, socketio
 
     db.init_app(app)
@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.install_template_gettext(app)
+    forms.install_quick_html_params()
     bootstrap.init_app(app)
     limiter.init_app(app)
     # Browsers from the office's own address only (a page elsewhere, with a staff member's cookie,

@@ -1,5 +1,7 @@
 """Russian and English: the user's setting wins, then the session switch, then the browser."""
 
+import pytest
+
 
 def test_russian_user_sees_russian(client, make, login):
     login(make.user("engineer", locale="ru"))
@@ -63,6 +65,26 @@ def test_templates_follow_the_request_language_and_force_locale(app):
         assert save() == "Save|5 days"
         with force_locale("ru"):
             assert save().startswith("Сохранить|")
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_the_templates_quick_gettext_writes_what_jinjas_own_writes(app, autoescape):
+    """`_()` in templates skips Jinja's wrappers; its output must stay theirs: variables escaped
+    under autoescaping and not otherwise, `%%` written as `%`, a translation applied."""
+    from jinja2 import Environment
+
+    from app.core.i18n import translations
+
+    templates = ["{{ _('Save') }}", "{{ _('No client matches “%(q)s”.', q='<b>&\"') }}", "{{ _('100%% <done>') }}",
+                 "{{ _('%(n)d rows', n=3) }}", "{% set x = _('Edit %(n)s', n=\"O'Neil & <Co>\") %}{{ x }}"]
+    jinja = Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        jinja.install_gettext_callables(gettext=lambda s: translations().ugettext(s),
+                                        ngettext=lambda s, p, n: translations().ungettext(s, p, n), newstyle=True)
+        ours = app.jinja_env.overlay(autoescape=autoescape)
+        for source in templates:
+            assert ours.from_string(source).render() == jinja.from_string(source).render(), source
+        assert app.jinja_env.from_string(templates[0]).render() == "Сохранить"
 
 
 def test_every_message_has_a_russian_translation():

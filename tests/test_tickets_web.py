@@ -60,6 +60,24 @@ def test_html_in_any_text_is_escaped(client, make, login, db):
     assert "&lt;script&gt;" in page  # shown, as text
 
 
+def test_form_widgets_write_the_same_attributes_as_wtforms_own(app):
+    """Forms render through `core.forms.quick_html_params`; it must write what WTForms' own writes:
+    values escaped, a Markup value's quotes as entities, `class_`/`for_`, `data_`/`aria_` names,
+    True as a bare attribute and False left out."""
+    import wtforms.widgets
+    from markupsafe import Markup
+    from wtforms.widgets import core
+
+    from app.core.forms import quick_html_params, wtforms_html_params
+
+    assert core.html_params is wtforms.widgets.html_params is core.Input.html_params is quick_html_params
+    for attributes in (dict(id="x", name="x", class_="form-control", value='a"b<c>&\'', required=True, disabled=False),
+                       dict(data_live_ticket_id=5, aria_label='x "y"', for_="z", value=Markup('<b class="x">"</b>')),
+                       dict(value=0, min=1, max=10000, step=None, selected=True), dict(), dict(value="")):
+        ours, theirs = quick_html_params(**attributes), wtforms_html_params(**attributes)
+        assert ours == theirs and isinstance(ours, Markup), attributes
+
+
 def test_each_changed_field_is_audited(client, make, login, db):
     engineer = login(make.user("engineer"))
     other = make.user("engineer")

@@ -9,11 +9,12 @@ client's row (`lock_client`), so two closes of one client's tickets never read t
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -555,12 +556,17 @@ def override_line_billing(line: SpecLine, *, ticket_status: str, billing: str, r
     return old
 
 
-def ticket_lines(ticket_id: int, *, details: bool = True) -> list[SpecLine]:
-    """A ticket's lines; `details` also loads their service and engineer (pages and the API)."""
-    query = select(SpecLine).where(SpecLine.ticket_id == ticket_id).order_by(SpecLine.id)
+@cache   # built on first use: every ticket page reads it
+def _ticket_lines_statement(details: bool):
+    query = select(SpecLine).where(SpecLine.ticket_id == bindparam("ticket_id")).order_by(SpecLine.id)
     if details:
         query = query.options(selectinload(SpecLine.service), selectinload(SpecLine.engineer))
-    return list(db.session.scalars(query))
+    return query
+
+
+def ticket_lines(ticket_id: int, *, details: bool = True) -> list[SpecLine]:
+    """A ticket's lines; `details` also loads their service and engineer (pages and the API)."""
+    return list(db.session.scalars(_ticket_lines_statement(details), {"ticket_id": ticket_id}))
 
 
 # --- closing and reopening ----------------------------------------------------------------------

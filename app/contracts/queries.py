@@ -176,11 +176,14 @@ def client_lots(client_id: int) -> list[HourLot]:
     return list(db.session.scalars(select(HourLot).where(HourLot.client_id == client_id).order_by(HourLot.expires_at)))
 
 
-def services(active_only: bool = False) -> list[Service]:
+@cache
+def _services_statement(active_only: bool):
     query = select(Service).order_by(Service.code)
-    if active_only:
-        query = query.where(Service.active.is_(True))
-    return list(db.session.scalars(query))
+    return query.where(Service.active.is_(True)) if active_only else query
+
+
+def services(active_only: bool = False) -> list[Service]:
+    return list(db.session.scalars(_services_statement(active_only)))
 
 
 def client_closes(client_id: int, limit: int = 50) -> list[TicketClose]:

@@ -1,5 +1,7 @@
 """Which replies a person sees, and a reply filled in for a ticket."""
-from sqlalchemy import or_, select
+from functools import cache
+
+from sqlalchemy import bindparam, or_, select
 
 from app.contracts.queries import balance_summary
 from app.core.types import utcnow
@@ -9,11 +11,15 @@ from app.replies.models import CannedReply
 from app.replies.text import fill
 
 
+@cache   # built on first use: every ticket page reads it
+def _replies_statement():
+    return (select(CannedReply).where(or_(CannedReply.owner_id == bindparam("user_id"), CannedReply.owner_id.is_(None)))
+            .order_by(CannedReply.owner_id.is_(None), CannedReply.title, CannedReply.id))
+
+
 def replies_for(user) -> list[CannedReply]:
     """The user's own replies first, then the staff-wide ones, each by title."""
-    return list(db.session.scalars(
-        select(CannedReply).where(or_(CannedReply.owner_id == user.id, CannedReply.owner_id.is_(None)))
-        .order_by(CannedReply.owner_id.is_(None), CannedReply.title, CannedReply.id)))
+    return list(db.session.scalars(_replies_statement(), {"user_id": user.id}))
 
 
 def placeholder_values(ticket, user) -> dict[str, str]:

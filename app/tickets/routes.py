@@ -242,13 +242,13 @@ def _render_detail(ticket: Ticket, *, edit_form=None, comment_form=None, status_
     targets = [(s, (ticket.status, s) in REOPENINGS) for s in allowed_targets(ticket.status)]
     return render_template(
         "tickets/detail.html", ticket=ticket, history=queries.history(ticket.id), edit_form=edit_form,
-        comment_form=comment_form or CommentForm(formdata=None), status_form=status_form or StatusForm(formdata=None),
+        comment_form=comment_form or CommentForm(formdata=None), status_form=status_form,
         targets=targets, STATUS_ACTIONS=STATUS_ACTIONS, now=utcnow(),
         summary=contract_queries.balance_summary(ticket.client_id, utcnow()),
         line_form=line_form or _line_form(ticket, formdata=None),
         # after the line form: the services and engineers it holds are the lines' own, found in the session
         lines=ledger_ops.ticket_lines(ticket.id, details=False),
-        billing_form=BillingOverrideForm(formdata=None), BILLING_LABELS=BILLING_LABELS,
+        BILLING_LABELS=BILLING_LABELS,
         canned=filled_replies(ticket, current_user)), status
 
 
