@@ -1,7 +1,9 @@
 """Every page a desk uses daily, on a generated history of any size: the figures of issue 15.
 
 Usage:
-  .venv/bin/python bench/scale.py --database-url URL [--runs R] [--registers N]
+  .venv/bin/python bench/scale.py --database-url URL [--runs R] [--registers N] [--only REGEX]
+
+`--only "ticket page|register"` times just the cases whose names match (a quick re-measure).
 
 The database is one `flask demo load` + `flask demo generate` made (e.g. 3,000,000 tickets, 30,000
 clients, 10 years). Times full HTTP requests through the app in this process (routing, queries,
@@ -15,6 +17,7 @@ unusable ones) so that the portal can be timed.
 import argparse
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -97,8 +100,8 @@ def database_size(app) -> int:
 class Timer:
     """Times requests and counts the SQL statements each one runs."""
 
-    def __init__(self, app, runs: int):
-        self.runs, self.statements = runs, 0
+    def __init__(self, app, runs: int, only: str | None = None):
+        self.runs, self.statements, self.only = runs, 0, re.compile(only) if only else None
         with app.app_context():
             event.listen(db.engine, "before_cursor_execute", self._count)
         print(f"{'case':<44} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'SQL':>4}")
@@ -108,6 +111,8 @@ class Timer:
 
     def case(self, name, request, *, runs=None, expect=(200,), between=None):
         """`between`: untimed work before each request (what a browser does between two)."""
+        if self.only and not self.only.search(name):
+            return None
         for _ in range(3):   # warm caches
             request()
         timings, statements = [], []
@@ -145,6 +150,7 @@ def main():
     parser.add_argument("--database-url", default=f"sqlite:///{ROOT / 'bench' / 'out' / 'list-3000000-30000.sqlite3'}")
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--registers", type=int, default=100)
+    parser.add_argument("--only", help="time only the cases whose names match this regular expression")
     args = parser.parse_args()
     app = create_app(SQLALCHEMY_DATABASE_URI=args.database_url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False)
     started = time.perf_counter()
@@ -157,7 +163,7 @@ def main():
     print(f"busiest client #{info['client']} ({info['client_tickets']:,} tickets), engineer #{info['engineer']}, "
           f"tag {info['tag']!r}, ticket #{info['six']} (6 comments, {info['six_history']} history rows)")
     rng = random.Random(1)
-    timer = Timer(app, args.runs)
+    timer = Timer(app, args.runs, args.only)
     web = login(app, "engineer@hourdesk.example")
 
     def get(url_or_maker):

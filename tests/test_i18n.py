@@ -87,6 +87,25 @@ def test_the_templates_quick_gettext_writes_what_jinjas_own_writes(app, autoesca
         assert app.jinja_env.from_string(templates[0]).render() == "Сохранить"
 
 
+def test_dates_and_times_read_as_flask_babel_writes_them(app):
+    """The pages' `dt` filter builds each named format's pattern once (`core.i18n.format_datetime`);
+    its text must be Flask-Babel's, in both languages, for every format, naive values taken as UTC."""
+    from datetime import datetime, timedelta, timezone
+
+    import flask_babel
+
+    from app.core.i18n import format_datetime
+
+    moments = (datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc), datetime(2026, 10, 25, 23, 59),
+               datetime(2026, 1, 1, 12, 0, tzinfo=timezone(timedelta(hours=-5))), datetime(2026, 7, 4, 9, 5, 7))
+    for language in ("ru", "en"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            for moment in moments:
+                for fmt in ("short", "medium", "long", "full", "d MMMM y, HH:mm"):
+                    assert format_datetime(moment, fmt) == flask_babel.format_datetime(moment, fmt), (language, fmt)
+            assert app.jinja_env.from_string("{{ m|dt }}").render(m=moments[0]) == flask_babel.format_datetime(moments[0], "short")
+
+
 def test_every_message_has_a_russian_translation():
     from pathlib import Path
 

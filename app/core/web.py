@@ -9,10 +9,11 @@ import markdown as md
 import nh3
 from babel.units import format_unit
 from flask import Flask, abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_currency, format_date, format_decimal, get_locale
 from markupsafe import Markup
 
 from app.core.errors import error_response
+from app.core.i18n import format_datetime
 from app.core.i18n import lazy_gettext as _l
 from app.extensions import db, login_manager
 
