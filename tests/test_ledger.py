@@ -1,5 +1,6 @@
 """Contracts, specification lines, closing, reopening, adjustments and expiry against the database,
 through the API and the engineers' pages."""
+import io
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -15,7 +16,7 @@ from app.core.db_setup import serialized_writes
 from app.core.events import OutboxEvent
 from app.core.types import utcnow
 from app.tickets.models import Ticket
-from app.tickets.operations import add_comment, add_line, reopen, set_status
+from app.tickets.operations import add_comment, add_line, reopen, set_status, update_ticket
 from tests.ledger_helpers import assert_consistent
 from tests.test_api import assert_error
 
@@ -471,16 +472,23 @@ def test_registering_and_the_ticket_page_take_a_fixed_number_of_statements(desk,
     assert _statements(db, lambda: registered.append(client.post("/tickets/new", data=form))) <= 9
     assert registered[0].status_code == 302
     ticket = desk.ticket(lines=(("SUP", 50), ("UPD", 30)))
-    for i in range(6):
-        add_comment(ticket, desk.engineer, f"Комментарий {i}", public=i % 3 != 0)
+    for i in range(6):   # two with a file each: the ticket's files, its tags and its comments load together
+        add_comment(ticket, desk.engineer, f"Комментарий {i}", public=i % 3 != 0,
+                    files=[(f"скриншот-{i}.png", io.BytesIO(b"\x89PNG" + bytes(i)))] if i in (1, 4) else ())
     set_status(ticket, desk.engineer, "in_progress")
+    update_ticket(ticket, desk.engineer, tags="принтер, драйвер, офис")
     db.session.commit()
     url = f"/tickets/{ticket.id}"
     client.get(url)   # the tag suggestions, read once a minute per process
     shown = []
-    assert _statements(db, lambda: shown.append(client.get(url))) <= 14   # SQLite counts its BEGIN
+    # SQLite counts its BEGIN; PostgreSQL joins the tags and the files to the ticket's row
+    assert _statements(db, lambda: shown.append(client.get(url))) <= (14 if db.engine.dialect.name == "sqlite" else 11)
     page = shown[0].get_data(as_text=True)
     assert shown[0].status_code == 200 and page.count('class="card-body py-2 rendered"') == 6
+    # each file once, under its own comment, and each tag once (joined rows repeat them)
+    assert page.count("📎 скриншот-1.png") == 1 and page.count("📎 скриншот-4.png") == 1
+    assert page.index("Комментарий 1") < page.index("📎 скриншот-1.png") < page.index("Комментарий 2")
+    assert all(page.count(f">{tag}<") == 1 for tag in ("принтер", "драйвер", "офис"))
 
 
 def test_the_covering_contract_is_the_same_in_sql_and_in_python(desk, db):
