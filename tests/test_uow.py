@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 from flask import Blueprint, redirect
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 
 from app import create_app
 from app.clients.models import Client
@@ -76,9 +76,13 @@ def probe(database_url, db):
         write(inn)
         return "ok"
 
+    @bp.route("/probe/transaction", methods=["GET", "POST"])
+    def transaction():
+        return db.session.execute(text("SHOW transaction_read_only")).scalar()
+
     app.register_blueprint(bp)
     app.testing = False   # a raising view answers 500, as in production
-    return SimpleNamespace(http=app.test_client(), sent=sent)
+    return SimpleNamespace(http=app.test_client(), sent=sent, app=app)
 
 
 def _saved(db, inn: str) -> bool:
@@ -96,9 +100,43 @@ def _saved(db, inn: str) -> bool:
 ])
 def test_a_request_commits_only_when_its_view_answered_a_write_successfully(probe, db, path, status, committed):
     method = probe.http.get if "/read/" in path or "/marked/" in path else probe.http.post
+    if "/read/" in path and db.engine.dialect.name == "postgresql":
+        status = 500   # a read's transaction is READ ONLY there: the stray write fails loudly
     assert method(path).status_code == status
     assert _saved(db, "7707083893") is committed
     assert probe.sent == (["7707083893"] if committed else [])   # side effects only after a commit
+
+
+def test_a_read_on_postgresql_is_read_only_and_ends_with_a_commit(probe, db):
+    """A read ends with COMMIT, not ROLLBACK: psycopg forgets its prepared statements on a ROLLBACK,
+    so every read page was planned anew. The commit is safe because the read's transaction was
+    READ ONLY; a write (and a GET marked `writes`) begins read-write."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's read-only transactions and psycopg's prepared statements")
+    ends = []
+
+    def committed(_conn):
+        ends.append("commit")
+
+    def rolled_back(_conn):
+        ends.append("rollback")
+
+    with probe.app.app_context():
+        engine = db.engine
+    event.listen(engine, "commit", committed)
+    event.listen(engine, "rollback", rolled_back)
+    try:
+        assert probe.http.get("/probe/transaction").get_data(as_text=True) == "on"
+        assert ends == ["commit"]
+        assert probe.http.post("/probe/transaction").get_data(as_text=True) == "off"
+        assert probe.http.get("/probe/marked/7707083893").status_code == 200 and _saved(db, "7707083893")
+        # the connection goes back to the pool read-write: a job or a command on it may write
+        with probe.app.app_context():
+            assert db.session.execute(text("SHOW transaction_read_only")).scalar() == "off"
+            db.session.rollback()
+    finally:
+        event.remove(engine, "commit", committed)
+        event.remove(engine, "rollback", rolled_back)
 
 
 def test_a_failing_commit_answers_500_and_leaves_nothing(probe, db):

@@ -2,9 +2,12 @@
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+#: set in `g` when a request's transaction began READ ONLY (PostgreSQL): the request may commit it
+READ_ONLY_BEGAN = "hourdesk_read_only_began"
 
 #: set while a unit of work must hold the database's write lock from its first statement
 _IMMEDIATE: ContextVar[bool] = ContextVar("hourdesk_immediate", default=False)
@@ -63,6 +66,22 @@ def init_request_transactions(app) -> None:
             _IMMEDIATE.reset(token)
 
 
+def read_only_reads(engine: Engine) -> None:
+    """A web request that only reads (`is_write_request` false when it started) runs in a READ ONLY
+    transaction: PostgreSQL refuses any write in it, so ending it with COMMIT (see
+    `uow.UnitOfWorkFlask`) keeps nothing, however the view behaved. Everything else (writes, jobs,
+    commands, Socket.IO handlers) begins read-write; the setting travels with the pooled connection,
+    so it is set at every transaction's start (psycopg sends it with its BEGIN: no round trip)."""
+    @event.listens_for(engine, "begin")
+    def _read_only_for_reads(conn):
+        read_only = has_request_context() and g.get("hourdesk_read_request", False)
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection.read_only != read_only:
+            dbapi_connection.read_only = read_only
+        if read_only:
+            g.setdefault(READ_ONLY_BEGAN, True)
+
+
 def writes(view):
     """Mark a GET view that changes data, so it too begins with the write lock."""
     view.writes = True
@@ -70,6 +89,8 @@ def writes(view):
 
 
 def configure_engine(engine: Engine) -> None:
+    if engine.dialect.driver == "psycopg":
+        read_only_reads(engine)
     if engine.dialect.name != "sqlite":
         return
 

@@ -12,7 +12,7 @@ from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.core.db_setup import is_write_request, serialized_writes
+from app.core.db_setup import READ_ONLY_BEGAN, is_write_request, serialized_writes
 from app.extensions import db
 
 _KEY = "hourdesk_after_commit"
@@ -68,13 +68,18 @@ def install(session_factory) -> None:
     # "soft": fires on every rollback() call, even when no database transaction had begun yet
     @event.listens_for(session_factory, "after_soft_rollback")
     def _drop(session, previous_transaction):
-        session.info.pop(_KEY, None)
-        session.info.pop(_BEFORE_KEY, None)
-        for fn in session.info.pop(_ROLLBACK_KEY, []):
-            try:
-                fn()
-            except Exception:
-                current_app.logger.exception("rollback clean-up failed")
+        _drop_queued(session)
+
+
+def _drop_queued(session: Session) -> None:
+    """What a rollback does to the queues: side effects dropped, clean-ups run."""
+    session.info.pop(_KEY, None)
+    session.info.pop(_BEFORE_KEY, None)
+    for fn in session.info.pop(_ROLLBACK_KEY, []):
+        try:
+            fn()
+        except Exception:
+            current_app.logger.exception("rollback clean-up failed")
 
 
 # --- the web request as the unit of work --------------------------------------------------------
@@ -90,15 +95,28 @@ class UnitOfWorkFlask(Flask):
     view has returned a response below 400 and no domain error was turned into a form or flash
     message (`abandon`); anything else — an exception, an error status, a read — rolls back. The
     response is built before the commit, so what the view read is what it answers.
+
+    On PostgreSQL a read runs in a READ ONLY transaction (`db_setup.read_only_reads`) and ends with
+    a COMMIT, which there can keep nothing: psycopg forgets every prepared statement on a ROLLBACK
+    (and sends DEALLOCATE ALL), so pages that only read were planned anew on every request.
     """
+
+    def preprocess_request(self):
+        g.hourdesk_read_request = not is_write_request()   # before any before_request handler reads
+        return super().preprocess_request()
 
     def dispatch_request(self):
         try:
             response = self.make_response(super().dispatch_request())
-            if g.pop(_FAILED_KEY, False) or response.status_code >= 400 or not is_write_request():
+            if g.pop(_FAILED_KEY, False) or response.status_code >= 400:
                 db.session.rollback()
-            else:
+            elif is_write_request():
                 db.session.commit()
+            elif g.pop(READ_ONLY_BEGAN, False):
+                _drop_queued(db.session.registry())   # a read announces nothing, as if rolled back
+                db.session.commit()
+            else:
+                db.session.rollback()
         except BaseException:
             db.session.rollback()
             raise
