@@ -80,6 +80,10 @@ def probe(database_url, db):
     def transaction():
         return db.session.execute(text("SHOW transaction_read_only")).scalar()
 
+    @bp.get("/probe/clients")
+    def clients():
+        return str(db.session.scalar(select(func.count()).select_from(Client)))
+
     app.register_blueprint(bp)
     app.testing = False   # a raising view answers 500, as in production
     return SimpleNamespace(http=app.test_client(), sent=sent, app=app)
@@ -107,12 +111,12 @@ def test_a_request_commits_only_when_its_view_answered_a_write_successfully(prob
     assert probe.sent == (["7707083893"] if committed else [])   # side effects only after a commit
 
 
-def test_a_read_on_postgresql_is_read_only_and_ends_with_a_commit(probe, db):
-    """A read ends with COMMIT, not ROLLBACK: psycopg forgets its prepared statements on a ROLLBACK,
-    so every read page was planned anew. The commit is safe because the read's transaction was
-    READ ONLY; a write (and a GET marked `writes`) begins read-write."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's read-only transactions and psycopg's prepared statements")
+def test_a_read_ends_read_only_with_a_commit_on_postgresql_and_with_a_rollback_on_sqlite(probe, db):
+    """On PostgreSQL a read ends with COMMIT, not ROLLBACK: psycopg forgets its prepared statements
+    on a ROLLBACK, so every read page was planned anew. The commit is safe because the read's
+    transaction was READ ONLY; a write (and a GET marked `writes`) begins read-write. SQLite keeps
+    the plain rule: a read rolls back."""
+    postgresql = db.engine.dialect.name == "postgresql"
     ends = []
 
     def committed(_conn):
@@ -126,6 +130,9 @@ def test_a_read_on_postgresql_is_read_only_and_ends_with_a_commit(probe, db):
     event.listen(engine, "commit", committed)
     event.listen(engine, "rollback", rolled_back)
     try:
+        if not postgresql:
+            assert probe.http.get("/probe/clients").status_code == 200 and ends == ["rollback"]
+            return
         assert probe.http.get("/probe/transaction").get_data(as_text=True) == "on"
         assert ends == ["commit"]
         assert probe.http.post("/probe/transaction").get_data(as_text=True) == "off"
