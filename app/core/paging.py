@@ -7,7 +7,7 @@ it is. Pages go as deep as the cap: further rows are reached by narrowing the fi
 reversing the sort, since an OFFSET of millions walks millions of index entries.
 """
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal_column, select
 
 #: rows counted (and pages offered) at most
 COUNT_AT_MOST = 10_000
@@ -42,9 +42,11 @@ class CappedPagination(SelectPagination):
 
 def capped_count(session, statement) -> tuple[int, bool]:
     """(rows of `statement`, counted up to COUNT_AT_MOST; True: there are more than that)."""
-    # a constant, not the rows: PostgreSQL then counts from the indexes without reading each row
-    capped = (statement.with_only_columns(literal(1), maintain_column_froms=True)
-              .order_by(None).limit(COUNT_AT_MOST + 1).subquery())
+    # a constant, not the rows: PostgreSQL then counts from the indexes without reading each row.
+    # Both numbers are written into the SQL: as parameters, PostgreSQL's generic plan for the
+    # prepared statement could not know the cap, and it planned every count anew.
+    capped = (statement.with_only_columns(literal_column("1"), maintain_column_froms=True)
+              .order_by(None).limit(literal_column(str(int(COUNT_AT_MOST) + 1))).subquery())
     counted = session.execute(select(func.count()).select_from(capped)).scalar() or 0
     return min(counted, COUNT_AT_MOST), counted > COUNT_AT_MOST
 
