@@ -6,6 +6,8 @@ from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+#: set in `g` for a request that only reads (`uow.UnitOfWorkFlask.preprocess_request`)
+READ_REQUEST = "hourdesk_read_request"
 #: set in `g` when a request's transaction began READ ONLY (PostgreSQL): the request may commit it
 READ_ONLY_BEGAN = "hourdesk_read_only_began"
 
@@ -74,7 +76,7 @@ def read_only_reads(engine: Engine) -> None:
     so it is set at every transaction's start (psycopg sends it with its BEGIN: no round trip)."""
     @event.listens_for(engine, "begin")
     def _read_only_for_reads(conn):
-        read_only = has_request_context() and g.get("hourdesk_read_request", False)
+        read_only = has_request_context() and g.get(READ_REQUEST, False)
         dbapi_connection = conn.connection.dbapi_connection
         if dbapi_connection.read_only != read_only:
             dbapi_connection.read_only = read_only

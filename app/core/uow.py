@@ -12,7 +12,7 @@ from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.core.db_setup import READ_ONLY_BEGAN, is_write_request, serialized_writes
+from app.core.db_setup import READ_ONLY_BEGAN, READ_REQUEST, is_write_request, serialized_writes
 from app.extensions import db
 
 _KEY = "hourdesk_after_commit"
@@ -102,7 +102,7 @@ class UnitOfWorkFlask(Flask):
     """
 
     def preprocess_request(self):
-        g.hourdesk_read_request = not is_write_request()   # before any before_request handler reads
+        setattr(g, READ_REQUEST, not is_write_request())   # before any before_request handler reads
         return super().preprocess_request()
 
     def dispatch_request(self):
