@@ -1,7 +1,8 @@
 """Contracts, specification lines, closing, reopening, adjustments and expiry against the database,
 through the API and the engineers' pages."""
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -20,7 +21,9 @@ from app.tickets.operations import add_comment, add_line, reopen, set_status, up
 from tests.ledger_helpers import assert_consistent
 from tests.test_api import assert_error
 
-TODAY = date.today()
+# the office's (and the test clients') day, not the machine's: a contract starts on the 1st there,
+# and from 21:00 UTC on a month's last day Moscow is in the next month
+TODAY = datetime.now(ZoneInfo("Europe/Moscow")).date()
 
 
 @pytest.fixture
@@ -159,7 +162,9 @@ def test_entries_carry_the_instant_of_their_action(desk, db):
     reports read the ledger by entry date)."""
     desk.contract()
     t = desk.ticket(lines=(("SUP", 30),))
-    closed_at, reopened_at = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc), datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+    # within the contract's first day (it starts on the 1st of this month in Moscow), whatever the month
+    first_day = datetime.combine(TODAY.replace(day=1), time(9, 0), tzinfo=timezone.utc)
+    closed_at, reopened_at = first_day, first_day + timedelta(hours=1)
     set_status(t, desk.engineer, "closed", now=closed_at)
     reopen(t, desk.engineer, reason="снова", now=reopened_at)
     ledger_ops.adjust(desk.client, minutes=-15, reason="звонок", actor=desk.manager, now=reopened_at)
