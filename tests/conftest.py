@@ -11,6 +11,8 @@ import socket
 import time
 import uuid
 from contextlib import contextmanager
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
@@ -29,6 +31,12 @@ from config import TestingConfig
 REQUIRE_ALL = os.environ.get("HOURDESK_REQUIRE_ALL") == "1"
 PASSWORD = "correct-horse-42"
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def office_day() -> date:
+    """The office's day (the test clients' time zone too), not the machine's: from 21:00 UTC on a
+    month's last day Moscow is already in the next month, and contracts, acts and reports follow it."""
+    return datetime.now(ZoneInfo(TestingConfig.HOURDESK_OFFICE_TIMEZONE)).date()
 
 
 def wait_until(condition, *, timeout: float, what: str, interval: float = 0.05):

@@ -6,7 +6,6 @@ import subprocess
 import threading
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
@@ -23,16 +22,10 @@ from app.notifications.delivery import deliver_due
 from app.notifications.models import MailAttachment, MailMessage
 from app.tickets.operations import add_line, set_status
 from tests.billing_files import BILLING_PROFILE, OUR_ACCOUNT, Doc, camt053, one_c
-from tests.conftest import require
+from tests.conftest import office_day, require
 from tests.ledger_helpers import assert_consistent
 from tests.test_api import assert_error
 from tests.test_mail import smtp  # noqa: F401  (a real SMTP server on loopback)
-
-
-def office_today() -> date:
-    """The office's day (the test clients' too), not the machine's: from 21:00 UTC on a month's last
-    day Moscow is in the next month, and contracts and acts follow Moscow."""
-    return datetime.now(ZoneInfo("Europe/Moscow")).date()
 
 
 @pytest.fixture
@@ -181,9 +174,9 @@ def test_contacts_see_only_their_own_companys_issued_invoices_and_sent_acts(shop
     for url in (f"/api/v1/invoices/{theirs['id']}", f"/api/v1/invoices/{theirs['id']}/pdf",
                 f"/api/v1/invoices/{draft['id']}", "/api/v1/invoices/99999"):
         assert_error(shop.api_a.get(url), 404)
-    create_contract(shop.b, number="L-1", starts_on=office_today().replace(day=1), months=12,
+    create_contract(shop.b, number="L-1", starts_on=office_day().replace(day=1), months=12,
                                hours_per_month=5, hour_price="2000.00")
-    act = billing.create_act(shop.b, office_today(), shop.manager)
+    act = billing.create_act(shop.b, office_day(), shop.manager)
     db.session.commit()
     assert_error(shop.api_b.get(f"/api/v1/acts/{act.id}/pdf"), 404)            # a draft is not the client's yet
     billing.send_act(act, shop.manager)
@@ -462,7 +455,7 @@ def test_billing_run_issues_the_renewal_once_reminds_at_7_and_3_days_and_stops_a
 
 
 def test_acts_list_the_prepaid_support_paid_work_and_overage_and_are_edited_until_sent(shop, db, make):
-    first = office_today().replace(day=1)
+    first = office_day().replace(day=1)
     create_contract(shop.a, number="ИТС-7", starts_on=first, months=1, hours_per_month=1, hour_price="2000.00",
                     overage_rate="3000.00")
     hourly = save_service(None, code="SUP", name_ru="Поддержка", billing="hourly")
@@ -508,7 +501,7 @@ def test_billing_run_on_the_first_makes_the_acts_of_the_month_before_once(shop, 
 
 
 def test_an_hour_pack_ordered_on_the_portal_gets_its_invoice_at_once(shop, db, client, login):
-    create_contract(shop.a, number="ИТС-2", starts_on=office_today().replace(day=1), months=12, hours_per_month=5,
+    create_contract(shop.a, number="ИТС-2", starts_on=office_day().replace(day=1), months=12, hours_per_month=5,
                     hour_price="1800.00")
     db.session.commit()
     login(shop.contact_a)
@@ -557,18 +550,18 @@ def test_a_fully_paid_invoice_is_not_cancelled_until_its_payment_is_undone(shop,
 def test_the_billing_reports_show_receivables_by_age_the_automatic_share_and_hours(shop, db, client, login):
     old = shop.invoice(total="1000.00", minutes=None)
     invoice = db.session.get(Invoice, old["id"])
-    invoice.due_on = office_today() - timedelta(days=45)      # 45 days overdue
+    invoice.due_on = office_day() - timedelta(days=45)      # 45 days overdue
     shop.invoice(total="2500.00", minutes=None)              # not due yet
     paid = shop.invoice(client=shop.b, total="700.00", minutes=120)
     db.session.commit()
     shop.upload(one_c([Doc("700.00", f"Оплата {paid['number']}", payer_inn="7736207543", number="1"),
                        Doc("50.00", "Непонятно что", payer_inn="7709999999", number="2")]))
-    rows = {r.client_name: r for r in billing_queries.receivables(office_today())}
+    rows = {r.client_name: r for r in billing_queries.receivables(office_day())}
     assert rows["ООО «Ромашка»"].buckets["31_60"] == Decimal("1000.00")
     assert rows["ООО «Ромашка»"].buckets["not_due"] == Decimal("2500.00") and "АО «Лютик»" not in rows
     (month,) = billing_queries.matching_by_month(date(2026, 1, 1))
     assert (month.auto, month.unmatched, month.automatic_share) == (1, 1, 1.0)
-    hours = billing_queries.hours_sold_and_used(office_today(), office_today(), "Europe/Moscow")
+    hours = billing_queries.hours_sold_and_used(office_day(), office_day(), "Europe/Moscow")
     assert hours[-1].sold_minutes == 120
     login(shop.manager)
     page = client.get("/billing/reports").get_data(as_text=True)

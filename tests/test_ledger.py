@@ -2,7 +2,6 @@
 through the API and the engineers' pages."""
 import io
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -18,12 +17,11 @@ from app.core.events import OutboxEvent
 from app.core.types import utcnow
 from app.tickets.models import Ticket
 from app.tickets.operations import add_comment, add_line, reopen, set_status, update_ticket
+from tests.conftest import office_day
 from tests.ledger_helpers import assert_consistent
 from tests.test_api import assert_error
 
-# the office's (and the test clients') day, not the machine's: a contract starts on the 1st there,
-# and from 21:00 UTC on a month's last day Moscow is in the next month
-TODAY = datetime.now(ZoneInfo("Europe/Moscow")).date()
+TODAY = office_day()   # a contract starts on the 1st of the office's month
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """Canned replies (issue 12): staff-wide and personal templates with placeholders, filled in for
 the ticket on its page and inserted in one keystroke; and the work-line form's small comforts."""
 import re
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -12,12 +10,7 @@ from app.core.errors import Forbidden, ValidationFailed
 from app.replies.models import CannedReply
 from app.replies.operations import save_reply
 from app.replies.text import fill, unknown_placeholders
-
-
-def office_today() -> date:
-    """The office's day (the test clients' too), not the machine's: from 21:00 UTC on a month's last
-    day Moscow is in the next month, and contracts and acts follow Moscow."""
-    return datetime.now(ZoneInfo("Europe/Moscow")).date()
+from tests.conftest import office_day
 
 
 def test_placeholders_are_filled_in_russian_or_english_names():
@@ -61,7 +54,7 @@ def test_the_ticket_page_carries_the_replies_filled_in_for_its_ticket(client, ma
     engineer = login(make.user("engineer", name="Егор"))
     company = make.client(name="ООО «Ромашка»")
     contact = make.user("client", client=company, name="Анна")
-    create_contract(company, number="C-7", starts_on=office_today().replace(day=1), months=1,
+    create_contract(company, number="C-7", starts_on=office_day().replace(day=1), months=1,
                     hours_per_month=10)
     save_reply(None, title="Остаток", body="{contact}, по заявке {number} у {client} осталось {balance} ч. — {me}",
                shared=False, actor=engineer)
