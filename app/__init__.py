@@ -22,10 +22,6 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'hourdesk.sqlite3'}"
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # SQLite serialises writers; wait for the lock instead of failing at once.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-                                                   "connect_args": {"timeout": 15}}
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["HOURDESK_OFFICE_TIMEZONE"])
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["HOURDESK_OFFICE_TIMEZONE"]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
@@ -60,6 +56,8 @@ def _init_extensions(app: Flask) -> None:
     from app.core import db_setup, forms, i18n, live, uow, web
     from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate, socketio
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = db_setup.engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                                   app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)

@@ -4,15 +4,18 @@ from types import SimpleNamespace
 
 import pytest
 from flask import Blueprint, redirect
-from sqlalchemy import event, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 
 from app import create_app
 from app.clients.models import Client
 from app.clients.operations import create_client
+from app.core import db_setup
 from app.core.db_setup import writes
 from app.core.errors import ValidationFailed, domain_errors
 from app.core.uow import after_commit
+from app.extensions import db as _db
 from config import TestingConfig
+from tests.conftest import scratch_postgres_database, wait_until
 
 
 def test_side_effects_run_after_commit_only(db, make):
@@ -153,3 +156,41 @@ def test_a_failing_commit_answers_500_and_leaves_nothing(probe, db):
     assert not _saved(db, "7707083893") and probe.sent == []
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Client)) == 0
+
+
+def test_a_pooled_connection_is_pinged_only_when_in_doubt_and_one_the_server_ended_is_replaced(monkeypatch):
+    """psycopg's pool does not ping on every checkout (a round trip per request): it pings a
+    connection whose socket has something to read (the server ended it) or that sat idle too long.
+    A backend the server ended between two requests costs no failed request."""
+    with scratch_postgres_database("hourdesk_ping") as url:
+        app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+        bp = Blueprint("backend", __name__)
+        bp.get("/probe/backend")(lambda: str(_db.session.execute(text("SELECT pg_backend_pid()")).scalar()))
+        app.register_blueprint(bp)
+        app.testing = False
+        http = app.test_client()
+        with app.app_context():
+            engine = _db.engine
+        pings = []
+        do_ping = engine.dialect.do_ping
+        monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append(conn) or do_ping(conn))
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            first = http.get("/probe/backend").get_data(as_text=True)
+            assert http.get("/probe/backend").get_data(as_text=True) == first and pings == []
+
+            with admin.connect() as conn:
+                assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": int(first)}).scalar()
+                wait_until(lambda: not conn.execute(text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"),
+                                                    {"pid": int(first)}).first(),
+                           timeout=10, what="the backend to end")
+            answer = http.get("/probe/backend")
+            assert answer.status_code == 200 and answer.get_data(as_text=True) != first
+            assert len(pings) == 1   # the dead one; its replacement was not pinged
+
+            second = answer.get_data(as_text=True)
+            monkeypatch.setattr(db_setup, "PING_AFTER_IDLE_SECONDS", 0.0)
+            assert http.get("/probe/backend").get_data(as_text=True) == second and len(pings) == 2
+        finally:
+            admin.dispose()
+            engine.dispose()
