@@ -11,10 +11,19 @@ from app.auth.models import User
 from app.clients.models import Client
 from app.contracts import operations as ledger_ops
 from app.contracts.models import Contract, HourLot, LedgerEntry, Service, SpecLine, TicketClose
-from app.contracts.queries import balance_summaries, client_balance, contract_covering, current_contract
+from app.contracts.queries import (
+    balance_summaries,
+    client_balance,
+    contract_covering,
+    current_contract,
+    current_sla_policy,
+)
 from app.core.db_setup import serialized_writes
 from app.core.events import OutboxEvent
 from app.core.types import utcnow
+from app.extensions import db as _db
+from app.sla.models import BusinessCalendar
+from app.sla.operations import create_calendar, create_policy
 from app.tickets.models import Ticket
 from app.tickets.operations import add_comment, add_line, reopen, set_status, update_ticket
 from tests.conftest import office_day
@@ -430,6 +439,17 @@ def test_the_ledger_refuses_a_close_whose_caller_did_not_take_the_client_lock(de
     assert db.session.scalar(select(func.count()).select_from(TicketClose)) == 0
 
 
+def _policy(name: str):
+    """An SLA policy on an office calendar (committed)."""
+    calendar = _db.session.scalar(select(BusinessCalendar)) or \
+        create_calendar(name="Офис", timezone="Europe/Moscow", country="RU",
+                        intervals={d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")})
+    targets = {p: {"response_minutes": 60, "resolution_minutes": 480} for p in ("low", "normal", "high", "critical")}
+    policy = create_policy(name=name, calendar=calendar, targets=targets)
+    _db.session.commit()
+    return policy
+
+
 def _statements(db, fn) -> int:
     seen = []
 
@@ -466,14 +486,18 @@ def test_a_close_sends_at_most_ten_statements(desk, db):
 def test_registering_and_the_ticket_page_take_a_fixed_number_of_statements(desk, db, client, login):
     """Registering (the ticket, its history row, its event, its search row) and the ticket page (six
     comments, history, lines, balance) read and write in a fixed number of statements, however many
-    tickets, comments or contacts the desk has: bench/scale.py prints the same figures at 3 M."""
-    desk.contract()
+    tickets, comments or contacts the desk has: bench/scale.py prints the same figures at 3 M. The
+    contract has an SLA policy: its targets and calendar come with it, and the deadlines are set."""
+    desk.contract(sla_policy_id=_policy("Стандарт").id)
     login(desk.engineer)
     form = {"client_id": desk.client.id, "subject": "Не печатает принтер", "priority": "normal",
             "channel": "phone", "requester_id": 0, "assignee_id": 0, "description": "После обновления"}
     registered = []
-    assert _statements(db, lambda: registered.append(client.post("/tickets/new", data=form))) <= 9
+    # the user, the client, the policy; the ticket, its history row, its event, its search row (+ BEGIN)
+    assert _statements(db, lambda: registered.append(client.post("/tickets/new", data=form))) <= 8
     assert registered[0].status_code == 302
+    new = db.session.scalar(select(Ticket).order_by(Ticket.id.desc()).limit(1))
+    assert new.response_due_at is not None and new.resolution_due_at is not None and new.sla_policy_id is not None
     ticket = desk.ticket(lines=(("SUP", 50), ("UPD", 30)))
     for i in range(6):   # two with a file each: the ticket's files, its tags and its comments load together
         add_comment(ticket, desk.engineer, f"Комментарий {i}", public=i % 3 != 0,
@@ -499,9 +523,12 @@ def test_the_covering_contract_is_the_same_in_sql_and_in_python(desk, db):
     read already, for closing and balance panels) apply one rule: the latest started active
     contract whose grant covers the instant, else the latest started."""
     month = TODAY.replace(day=1)
-    desk.contract(number="OLD", starts_on=(month - relativedelta(months=14)).isoformat(), months=12)
-    desk.contract(number="NOW", starts_on=month.isoformat(), months=1)
-    desk.contract(number="NEXT", starts_on=(month + relativedelta(months=3)).isoformat(), months=2)
+    old_policy, next_policy = _policy("Old"), _policy("Next")
+    desk.contract(number="OLD", starts_on=(month - relativedelta(months=14)).isoformat(), months=12,
+                  sla_policy_id=old_policy.id)
+    desk.contract(number="NOW", starts_on=month.isoformat(), months=1)   # no SLA
+    desk.contract(number="NEXT", starts_on=(month + relativedelta(months=3)).isoformat(), months=2,
+                  sla_policy_id=next_policy.id)
     db.session.commit()
     contracts = db.session.scalars(select(Contract).where(Contract.client_id == desk.client.id)
                                    .order_by(Contract.starts_on.desc(), Contract.id.desc())).all()
@@ -511,6 +538,9 @@ def test_the_covering_contract_is_the_same_in_sql_and_in_python(desk, db):
         sql, python = current_contract(desk.client.id, at), contract_covering(contracts, at)
         assert sql is python, (months, sql and sql.number, python and python.number)
         picked[months] = sql.number
+        # registering reads the picked contract's policy (none: none, not another contract's)
+        policy = current_sla_policy(desk.client.id, at)
+        assert (policy and policy.name) == {"OLD": "Old", "NOW": None, "NEXT": "Next"}[sql.number], months
     # each covered instant has its contract; a gap falls back to the latest started
     assert picked == {-13: "OLD", -1: "NEXT", 0: "NOW", 2: "NEXT", 3: "NEXT", 4: "NEXT", 12: "NEXT"}
 

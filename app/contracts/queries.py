@@ -11,6 +11,7 @@ from app.clients.models import Client
 from app.contracts.models import ClientBalance, Contract, HourLot, LedgerEntry, Service, TicketClose
 from app.core.sql import constants_in
 from app.extensions import db
+from app.sla.models import SlaPolicy
 
 
 def client_balance(client_id: int) -> int:
@@ -53,6 +54,24 @@ def current_contract(client_id: int, now: datetime) -> Contract | None:
     # one statement, as registering a ticket asks it (contract_covering's rule, in SQL)
     return (db.session.scalar(_latest_covering(), {"client_id": client_id, "now": now})
             or db.session.scalar(_latest_active(), {"client_id": client_id}))
+
+
+@cache
+def _current_sla_policy():
+    covers_now = (select(HourLot.id).where(HourLot.contract_id == Contract.id, constants_in(HourLot.source, ["grant"]),
+                                           HourLot.valid_from <= bindparam("now"), HourLot.expires_at > bindparam("now"))
+                  .exists())
+    policy_id = (select(Contract.sla_policy_id)
+                 .where(Contract.client_id == bindparam("client_id"), constants_in(Contract.status, ["active"]))
+                 .order_by(covers_now.desc(), Contract.starts_on.desc(), Contract.id.desc()).limit(1).scalar_subquery())
+    return (select(SlaPolicy).where(SlaPolicy.id == policy_id)
+            .options(joinedload(SlaPolicy.calendar), joinedload(SlaPolicy.targets)))
+
+
+def current_sla_policy(client_id: int, now: datetime) -> SlaPolicy | None:
+    """The SLA policy of `current_contract(client_id, now)`, with its targets and calendar, in one
+    statement: registering a ticket asks it, and four round trips were a fifth of its time."""
+    return db.session.scalars(_current_sla_policy(), {"client_id": client_id, "now": now}).unique().first()
 
 
 def contract_covering(contracts: list[Contract], now: datetime, lots: list[HourLot] | None = None) -> Contract | None:

@@ -126,10 +126,10 @@ def create_ticket(actor: User | None, client: Client, *, subject: str, descripti
         raise ValidationFailed(_("A ticket can follow up only a ticket of the same client."), code="invalid_follow_up",
                                field="follow_up_of")
     now = utcnow()
-    policy = _policy_for(client.id, now)
+    policy = contract_queries.current_sla_policy(client.id, now)
     response_due, resolution_due = sla_ops.deadlines(policy, priority, now) if policy and priority in PRIORITIES \
         else (None, None)
-    if desired_due_at is not None or policy is not None:
+    if desired_due_at is not None:
         # the client's date must be realistic; a later one becomes the deadline
         resolution_due = sla_ops.check_desired_due(policy, priority, now, desired_due_at, now)
     if resolution_due_at is not None:   # an engineer's explicit due date (agreed on the phone) wins
@@ -379,11 +379,6 @@ def schedule_sla(ticket: Ticket, *, new: bool = False) -> None:
     """Set when the SLA monitor must look at this ticket next (the earliest unfired threshold)."""
     points = sla_points(ticket, new=new)
     ticket.sla_next_check_at = points[0][1] if points else None
-
-
-def _policy_for(client_id: int, now: datetime) -> SlaPolicy | None:
-    contract = contract_queries.current_contract(client_id, now)
-    return db.session.get(SlaPolicy, contract.sla_policy_id) if contract and contract.sla_policy_id else None
 
 
 def _apply_sla(ticket: Ticket, actor: User, *, response_too: bool = False) -> list[TicketChange]:
