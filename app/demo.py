@@ -111,12 +111,7 @@ def load():
     for code, name_ru, name_en, billing, rate, kind in DEMO_SERVICES:
         services[code] = db.session.scalar(select(Service).where(Service.code == code)) or \
             save_service(None, code=code, name_ru=name_ru, name_en=name_en, billing=billing, rate=rate, kind=kind)
-    policy = db.session.scalar(select(SlaPolicy).where(SlaPolicy.name == DEMO_POLICY))
-    if policy is None:
-        calendar = db.session.scalar(select(BusinessCalendar).where(BusinessCalendar.name == DEMO_CALENDAR)) or \
-            create_calendar(name=DEMO_CALENDAR, timezone="Europe/Moscow", country="RU",
-                            intervals={d: [["09:00", "13:00"], ["14:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")})
-        policy = create_policy(name=DEMO_POLICY, calendar=calendar, targets=DEMO_TARGETS)
+    policy = _standard_policy()
     today = utcnow().date()
     for index, number, hours, overdraft, rate in DEMO_CONTRACTS:
         if not db.session.scalar(select(Contract.id).where(Contract.number == number)):
@@ -191,6 +186,19 @@ WORDS_A = ["Альфа", "Бета", "Вектор", "Гранит", "Дельт
            "Acme", "Northwind", "Globex", "Initech", "Umbrella"]
 WORDS_B = ["Строй", "Торг", "Софт", "Логистик", "Мед", "Агро", "Транс", "Финанс", "Сервис", "Energy", "Systems"]
 FORMS = ["ООО", "АО", "ПАО", "ИП", "ТОВ"]
+
+
+def _standard_policy() -> SlaPolicy:
+    """The office's standard SLA (Moscow business hours), created when missing."""
+    policy = db.session.scalar(select(SlaPolicy).where(SlaPolicy.name == DEMO_POLICY))
+    if policy is None:
+        calendar = db.session.scalar(select(BusinessCalendar).where(BusinessCalendar.name == DEMO_CALENDAR)) or \
+            create_calendar(name=DEMO_CALENDAR, timezone="Europe/Moscow", country="RU",
+                            intervals={d: [["09:00", "13:00"], ["14:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")})
+        policy = create_policy(name=DEMO_POLICY, calendar=calendar, targets=DEMO_TARGETS)
+    return policy
+
+
 @demo_cli.command("generate")
 @click.option("--tickets", "n_tickets", type=click.IntRange(0), default=100_000, show_default=True)
 @click.option("--clients", "n_clients", type=click.IntRange(0), default=10_000, show_default=True)
@@ -229,9 +237,10 @@ def generate(n_tickets: int, n_clients: int, years: int, lines_per_ticket: float
     if n_tickets and not client_ids:
         raise click.ClickException("no clients to generate tickets for: add --clients")
     indexed_up_to = db.session.scalar(select(func.max(Ticket.id))) or 0
+    # a support contract comes with an SLA: registering for these clients computes deadlines
     counts = generate_history(client_ids=client_ids, n_tickets=n_tickets, years=years,
                               lines_per_ticket=lines_per_ticket, engineers=engineers, rng=rng, now=now,
-                              tz=current_app.config["HOURDESK_OFFICE_TIMEZONE"])
+                              tz=current_app.config["HOURDESK_OFFICE_TIMEZONE"], sla_policy_id=_standard_policy().id)
     index_after(indexed_up_to)   # bulk rows bypass the operations that keep the search index
     # fresh planner statistics after a bulk load (PostgreSQL's autovacuum would get there later)
     db.session.execute(text("ANALYZE"))

@@ -184,8 +184,10 @@ def _next_id(model) -> int:
 
 
 def generate_history(*, client_ids: list[int], n_tickets: int, years: int, lines_per_ticket: float,
-                     engineers: int, rng: random.Random, now: datetime | None = None, tz: str = "Europe/Moscow") -> dict:
-    """Contracts, tickets, lines, closes, ledger entries and ratings for `client_ids`."""
+                     engineers: int, rng: random.Random, now: datetime | None = None, tz: str = "Europe/Moscow",
+                     sla_policy_id: int | None = None) -> dict:
+    """Contracts, tickets, lines, closes, ledger entries and ratings for `client_ids`; the contracts,
+    and the tickets registered under them, carry `sla_policy_id`."""
     now = now or utcnow()
     zone = ZoneInfo(tz)
     engineer_ids = _ensure_engineers(engineers)
@@ -196,7 +198,7 @@ def generate_history(*, client_ids: list[int], n_tickets: int, years: int, lines
     tag_ids = _ensure_tags()
     counts = {"contracts": 0, "tickets": 0, "lines": 0, "closes": 0, "entries": 0, "ratings": 0, "comments": 0,
               "changes": 0, "attachments": 0, "contacts": sum(len(v) for v in contacts.values())}
-    _contracts(profiles, start, years, zone, counts, now)
+    _contracts(profiles, start, years, zone, counts, now, sla_policy_id)
     ticket_id, close_id = _next_id(Ticket), _next_id(TicketClose)
     weights = [p.weight for p in profiles]
     cumulative = list(_accumulate(weights))
@@ -212,6 +214,7 @@ def generate_history(*, client_ids: list[int], n_tickets: int, years: int, lines
         comments, changes, tagged, files = [], [], [], []
         for profile, created in zip(chosen, created_list, strict=True):
             row, close = _ticket(ticket_id, profile, created, now, rng, engineer_ids)
+            row["sla_policy_id"] = sla_policy_id if profile.minutes_per_month else None
             row["requester_id"] = rng.choice(contacts[profile.client_id])
             row["created_by_id"] = row["requester_id"] if row["channel"] in ("email", "portal") else \
                 rng.choice(engineer_ids)
@@ -289,7 +292,8 @@ def _profiles(client_ids: list[int], rng: random.Random) -> list[Profile]:
     return profiles
 
 
-def _contracts(profiles: list[Profile], start: date, years: int, zone: ZoneInfo, counts: dict, now: datetime) -> None:
+def _contracts(profiles: list[Profile], start: date, years: int, zone: ZoneInfo, counts: dict, now: datetime,
+               sla_policy_id: int | None) -> None:
     """One 12-month contract a year per client with a contract, each with its grant lot and entry."""
     contract_id, lot_id = _next_id(Contract), _next_id(HourLot)
     contracts, lots, entries = [], [], []
@@ -303,7 +307,8 @@ def _contracts(profiles: list[Profile], start: date, years: int, zone: ZoneInfo,
             contracts.append({"id": contract_id, "client_id": p.client_id, "number": f"G-{p.client_id}-{starts.year}",
                               "starts_on": starts, "months": 12, "ends_on": ends, "minutes_per_month": p.minutes_per_month,
                               "billing_increment_minutes": 15, "overdraft": "convert_to_paid",
-                              "overage_rate": Decimal("2000.00"), "rollover": False, "status": "active" if
+                              "overage_rate": Decimal("2000.00"), "rollover": False, "sla_policy_id": sla_policy_id,
+                              "status": "active" if
                               ends >= now.astimezone(zone).date() else "expired", "created_at": valid_from})
             lots.append({"id": lot_id, "client_id": p.client_id, "contract_id": contract_id, "source": "grant",
                          "granted_minutes": granted, "valid_from": valid_from, "expires_at": expires,

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.clients.models import Client
+from app.contracts.models import Contract
 from app.search.queries import count_matches
 from app.tickets.models import Attachment, Comment, Ticket, TicketChange, ticket_tags
 from tests.ledger_helpers import assert_consistent
@@ -32,6 +33,12 @@ def test_generated_history_looks_like_a_busy_desk(app, db, make):
     assert 0.3 < db.session.scalar(select(func.count()).select_from(ticket_tags)) / total < 0.7
     assert 0.03 < db.session.scalar(select(func.count(Attachment.id))) / total < 0.15
     assert db.session.scalar(select(func.count(User.id)).where(User.role == "client")) >= 40
+    # support contracts come with an SLA, and so do the tickets registered under them
+    assert db.session.scalar(select(func.count(Contract.id))) > 0
+    assert db.session.scalar(select(func.count(Contract.id)).where(Contract.sla_policy_id.is_(None))) == 0
+    with_contract = select(Contract.client_id)
+    assert db.session.scalar(select(func.count(Ticket.id)).where(Ticket.client_id.in_(with_contract),
+                                                                 Ticket.sla_policy_id.is_(None))) == 0
     for client_id in db.session.scalars(select(Client.id)):
         assert_consistent(client_id)
     assert count_matches("картридж", internal=False).count > 0     # descriptions are indexed
