@@ -145,6 +145,8 @@ class TicketClose(db.Model):
         Index("uq_ticket_closes_active", "ticket_id", unique=True,
               sqlite_where=text("reversed_at IS NULL"), postgresql_where=text("reversed_at IS NULL")),
         Index("ix_ticket_closes_client", "client_id", "closed_at"),
+        # every close of a ticket, reversed ones too (the foreign-key check when a ticket is deleted)
+        Index("ix_ticket_closes_ticket", "ticket_id"),
         Index("ix_ticket_closes_closed_at", "closed_at"),
         CheckConstraint("hourly_minutes >= 0 AND debited_minutes >= 0 AND overage_minutes >= 0", name="minutes"),
     )
