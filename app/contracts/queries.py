@@ -42,11 +42,15 @@ def _latest_active():
             .order_by(Contract.starts_on.desc(), Contract.id.desc()).limit(1))
 
 
+def _grant_covers_now():
+    """The contract's grant is valid at `now` (contract_covering's rule, in SQL)."""
+    return select(HourLot.id).where(HourLot.contract_id == Contract.id, constants_in(HourLot.source, ["grant"]),
+                                    HourLot.valid_from <= bindparam("now"), HourLot.expires_at > bindparam("now")).exists()
+
+
 @cache
 def _latest_covering():
-    return _latest_active().where(
-        select(HourLot.id).where(HourLot.contract_id == Contract.id, constants_in(HourLot.source, ["grant"]),
-                                 HourLot.valid_from <= bindparam("now"), HourLot.expires_at > bindparam("now")).exists())
+    return _latest_active().where(_grant_covers_now())
 
 
 def current_contract(client_id: int, now: datetime) -> Contract | None:
@@ -58,12 +62,11 @@ def current_contract(client_id: int, now: datetime) -> Contract | None:
 
 @cache
 def _current_sla_policy():
-    covers_now = (select(HourLot.id).where(HourLot.contract_id == Contract.id, constants_in(HourLot.source, ["grant"]),
-                                           HourLot.valid_from <= bindparam("now"), HourLot.expires_at > bindparam("now"))
-                  .exists())
+    # current_contract's two steps in one order: covering contracts first, then the latest started
     policy_id = (select(Contract.sla_policy_id)
                  .where(Contract.client_id == bindparam("client_id"), constants_in(Contract.status, ["active"]))
-                 .order_by(covers_now.desc(), Contract.starts_on.desc(), Contract.id.desc()).limit(1).scalar_subquery())
+                 .order_by(_grant_covers_now().desc(), Contract.starts_on.desc(), Contract.id.desc())
+                 .limit(1).scalar_subquery())
     return (select(SlaPolicy).where(SlaPolicy.id == policy_id)
             .options(joinedload(SlaPolicy.calendar), joinedload(SlaPolicy.targets)))
 
