@@ -316,6 +316,39 @@ def test_dashboard_shows_balance_contracts_forecast_and_open_tickets(portal, cli
     assert 'data-state="enough"' in page and "0:40" in page
 
 
+def test_open_tickets_are_counted_up_to_the_cap_with_their_statuses_written_as_constants(
+        portal, client, login, db, make, monkeypatch):
+    """A company with years of tickets: the dashboard counts its open ones up to the lists' cap
+    ("10,000+"), and the portal's ticket statements carry the statuses as constants (with parameters,
+    PostgreSQL's generic plan read all of a large company's tickets: 100 ms instead of 3)."""
+    from sqlalchemy import event
+
+    from app.core import paging
+    for n in range(3):
+        portal.a.ticket(make, subject=f"Открытая {n}")
+    db.session.commit()
+    login(portal.a.contact)
+
+    def shown():
+        return re.search(r'id="open-count">([^<]+)<', client.get("/portal/").get_data(as_text=True)).group(1)
+    assert shown() == "3"
+    monkeypatch.setattr(paging, "COUNT_AT_MOST", 2)
+    assert shown() == "2+"
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        for path in ("/portal/", "/portal/tickets", "/portal/tickets?show=closed"):
+            assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    filtered = [s for s in statements if "FROM tickets" in s and "tickets.status IN" in s]
+    assert len(filtered) >= 4, statements
+    assert all("'resolved')" in s or "'cancelled')" in s for s in filtered), filtered
+
+
 def test_burn_forecast_states(portal, db, make):
     client_id = portal.a.client.id
     now = utcnow()

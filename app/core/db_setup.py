@@ -136,6 +136,25 @@ def ping_when_in_doubt(engine: Engine) -> None:
             raise DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
 
 
+#: execution option: PostgreSQL plans this statement for its own parameters on every execution
+#: (psycopg does not prepare it). For statements over skewed data, such as one company's tickets:
+#: after five executions PostgreSQL may settle on a generic plan made for an average company (a
+#: hundred tickets), which sorted the busiest company's 72,000 open tickets on every portal page
+#: (100–180 ms instead of 3). Planning costs a fraction of a millisecond.
+PLAN_EACH_TIME = {"hourdesk_plan_each_time": True}
+
+
+def unprepared_when_asked(engine: Engine) -> None:
+    """Run statements marked `PLAN_EACH_TIME` without a prepared statement (psycopg's
+    `prepare=False`), through SQLAlchemy's documented `do_execute` hook."""
+    @event.listens_for(engine, "do_execute")
+    def _execute_unprepared(cursor, statement, parameters, context):
+        if context.execution_options.get("hourdesk_plan_each_time"):
+            cursor.execute(statement, parameters, prepare=False)
+            return True
+        return None
+
+
 def _has_input(dbapi_connection) -> bool:
     """Has the server sent anything to this idle connection (a FATAL message, or the socket's end)?"""
     if dbapi_connection.closed or dbapi_connection.broken:
@@ -149,6 +168,7 @@ def configure_engine(engine: Engine) -> None:
     if engine.dialect.driver == "psycopg":
         read_only_reads(engine)
         ping_when_in_doubt(engine)
+        unprepared_when_asked(engine)
     if engine.dialect.name != "sqlite":
         return
 

@@ -47,7 +47,9 @@ def capped_count(session, statement) -> tuple[int, bool]:
     # prepared statement could not know the cap, and it planned every count anew.
     capped = (statement.with_only_columns(literal_column("1"), maintain_column_froms=True)
               .order_by(None).limit(literal_column(str(int(COUNT_AT_MOST) + 1))).subquery())
-    counted = session.execute(select(func.count()).select_from(capped)).scalar() or 0
+    # with the list's execution options (a list planned for its own parameters is counted so too)
+    count = select(func.count()).select_from(capped).execution_options(**statement.get_execution_options())
+    counted = session.execute(count).scalar() or 0
     return min(counted, COUNT_AT_MOST), counted > COUNT_AT_MOST
 
 

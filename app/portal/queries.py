@@ -16,13 +16,18 @@ from sqlalchemy.orm import selectinload
 
 from app.contracts import queries as contract_queries
 from app.contracts.models import Contract, LedgerEntry, Service, SpecLine, TicketClose
+from app.core.db_setup import PLAN_EACH_TIME
+from app.core.paging import capped_count
 from app.extensions import db
 from app.tickets.lifecycle import ACTIVE_STATUSES
 from app.tickets.models import Attachment, Comment, Ticket
+from app.tickets.queries import status_in
 
 PER_PAGE = 50
-#: statuses a client still waits on (resolved: waits for the client's confirmation)
+#: statuses a client still waits on (resolved: waits for the client's confirmation); written into
+#: the statements as constants (`status_in`), so that the plan knows which ones
 OPEN_STATUSES = (*ACTIVE_STATUSES, "resolved")
+DONE_STATUSES = ("closed", "cancelled")
 #: the consumption window of the burn-rate forecast
 FORECAST_DAYS = 91
 
@@ -59,6 +64,12 @@ def burn_forecast(client_id: int, now: datetime, available: int, contract_ends_o
     return Forecast(monthly, "runs_out", runs_out_on, contract_ends_on)
 
 
+def company_tickets(client_id: int):
+    """One company's tickets, planned for that company on every execution (`PLAN_EACH_TIME`): the
+    largest has thousands of times the tickets of an average one."""
+    return select(Ticket).where(Ticket.client_id == client_id).execution_options(**PLAN_EACH_TIME)
+
+
 @dataclass
 class Dashboard:
     balance_minutes: int
@@ -68,7 +79,9 @@ class Dashboard:
     contracts: list[Contract]
     forecast: Forecast
     open_tickets: list[Ticket]
+    #: counted up to the lists' cap (`open_more`: there are more than that)
     open_count: int
+    open_more: bool = False
 
 
 def dashboard(client_id: int, now: datetime, tz: ZoneInfo) -> Dashboard:
@@ -79,13 +92,13 @@ def dashboard(client_id: int, now: datetime, tz: ZoneInfo) -> Dashboard:
                Contract.ends_on >= now.astimezone(tz).date())
         .order_by(Contract.ends_on, Contract.id)))
     ends_on = max((c.ends_on for c in contracts), default=None)
-    open_query = select(Ticket).where(Ticket.client_id == client_id, Ticket.status.in_(OPEN_STATUSES))
+    open_query = company_tickets(client_id).where(status_in(*OPEN_STATUSES))
     open_tickets = list(db.session.scalars(open_query.options(selectinload(Ticket.assignee))
                                            .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(20)))
-    open_count = db.session.scalar(select(func.count()).select_from(open_query.subquery()))
+    open_count, open_more = capped_count(db.session, open_query)
     return Dashboard(summary.balance_minutes, summary.available_minutes, summary.warning, summary.threshold_minutes,
                      contracts, burn_forecast(client_id, now, summary.available_minutes, ends_on, tz),
-                     open_tickets, open_count)
+                     open_tickets, open_count, open_more)
 
 
 @dataclass

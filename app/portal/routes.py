@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.auth.access import roles_required
 from app.billing import notices as billing_notices
@@ -32,6 +31,7 @@ from app.portal.forms import ConfirmForm, PortalCommentForm, PortalTicketForm, R
 from app.tickets import attachments as attachment_store
 from app.tickets import operations
 from app.tickets.models import Attachment, Ticket
+from app.tickets.queries import status_in
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
 
@@ -104,11 +104,11 @@ def work():
 @contact_required
 def tickets():
     which = request.args.get("show") if request.args.get("show") in TICKET_FILTERS else "open"
-    query = select(Ticket).where(Ticket.client_id == _client_id())
+    query = queries.company_tickets(_client_id())
     if which == "open":
-        query = query.where(Ticket.status.in_(queries.OPEN_STATUSES))
+        query = query.where(status_in(*queries.OPEN_STATUSES))
     elif which == "closed":
-        query = query.where(Ticket.status.in_(("closed", "cancelled")))
+        query = query.where(status_in(*queries.DONE_STATUSES))
     # a large company has hundreds of thousands of tickets: counted up to the list's cap
     page = capped_paginate(db.session, query.order_by(Ticket.created_at.desc(), Ticket.id.desc()),
                            page=request.args.get("page", 1, type=int), per_page=queries.PER_PAGE)
