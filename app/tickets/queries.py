@@ -9,6 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.clients.models import Client
 from app.core import paging
+from app.core.db_setup import PLAN_EACH_TIME
 from app.core.sql import constants_in
 from app.extensions import db
 from app.notifications.models import StaffNotice
@@ -60,7 +61,8 @@ def ticket_list_query(*, status: str | None = None, priority: str | None = None,
     elif assignee_id:
         query = query.where(Ticket.assignee_id == int(assignee_id))
     if client_id:
-        query = query.where(Ticket.client_id == client_id)
+        # a company may have thousands of times the tickets of another: planned for this one
+        query = query.where(Ticket.client_id == client_id).execution_options(**PLAN_EACH_TIME)
     q = (q or "").strip()
     # Newest first with no selective filter (one client's, one engineer's): a tag's or a search's
     # own index hands its tickets out by number, newest first, so a page reads its 25 rows and
