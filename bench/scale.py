@@ -213,6 +213,13 @@ def main():
         "list: one engineer's active, most urgent": f"/tickets/?assignee={info['engineer']}&status=active&sort=priority",
         "list: busiest client's": f"/tickets/?client_id={info['client']}",
         "list: busiest client's, most urgent": f"/tickets/?client_id={info['client']}&sort=priority",
+        "list: busiest client's active": f"/tickets/?client_id={info['client']}&status=active",
+        "list: busiest client's active, due soonest": f"/tickets/?client_id={info['client']}&status=active&sort=due",
+        "list: busiest client's active, most urgent":
+            f"/tickets/?client_id={info['client']}&status=active&sort=priority",
+        "list: busiest client's active, recently updated":
+            f"/tickets/?client_id={info['client']}&status=active&sort=updated",
+        "list: busiest client's active, deepest page": f"/tickets/?client_id={info['client']}&status=active&page=400",
         "list: tag": f"/tickets/?tag={info['tag']}",
         "list: page 200": "/tickets/?page=200",
         "list: deepest page (400)": "/tickets/?page=400",
