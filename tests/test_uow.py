@@ -200,12 +200,14 @@ def test_a_statement_marked_plan_each_time_is_never_prepared(db):
     """psycopg prepares a statement after its fifth execution on a connection, and PostgreSQL may
     then keep one generic plan for every parameter; a statement over skewed data (one company's
     tickets) asks to be planned for its own parameters every time. Others stay prepared."""
-    marked = select(Client.id).where(Client.inn == "7707083893").execution_options(**db_setup.PLAN_EACH_TIME)
-    plain = select(Client.id).where(Client.name == "Прочие")
+    # labels make the two statements' texts this test's own (earlier tests prepare theirs)
+    marked = (select(Client.id.label("planned_each_time")).where(Client.inn == "7707083893")
+              .execution_options(**db_setup.PLAN_EACH_TIME))
+    plain = select(Client.id.label("prepared_once")).where(Client.inn == "7707083893")
     for _ in range(8):
         assert db.session.execute(marked).first() is None and db.session.execute(plain).first() is None
     if db.engine.dialect.name != "postgresql":
         return   # SQLite has no server-side plans to keep: the option changes nothing there
     prepared = db.session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
-    assert any("clients.name =" in s for s in prepared), prepared
-    assert not any("clients.inn =" in s for s in prepared), prepared
+    assert any("prepared_once" in s for s in prepared), prepared
+    assert not any("planned_each_time" in s for s in prepared), prepared
