@@ -363,3 +363,16 @@ def test_a_report_over_thousands_of_clients_reads_names_whole(history, client, m
     listed = _csv(client, report)
     monkeypatch.setattr(report_queries, "IN_LIST_AT_MOST", 1)
     assert _csv(client, report) == listed
+
+
+def test_report_links_are_the_urls_flask_builds(app):
+    """A month's report links up to 30,000 clients: the URL is built once and each id put into it,
+    which must give what url_for gives."""
+    from flask import url_for
+
+    from app.reports.queries import _link_to
+    with app.test_request_context():
+        to_client, to_ticket = _link_to("clients.detail", "client_id"), _link_to("tickets.detail", "ticket_id")
+        for value in (1, 7, 98765, 9876543210, 2**62):
+            assert to_client(value) == url_for("clients.detail", client_id=value)
+            assert to_ticket(value) == url_for("tickets.detail", ticket_id=value)

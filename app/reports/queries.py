@@ -76,6 +76,14 @@ class Filters:
     client_id: int | None = None
 
 
+def _link_to(endpoint: str, arg: str):
+    """`url_for(endpoint, arg=value)` for every row of a report: the URL is built once and each row's
+    value put into it (url_for takes 18 µs, and a month's report links up to 30,000 clients)."""
+    marker = "9876543210"
+    head, tail = url_for(endpoint, **{arg: int(marker)}).split(marker)
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
 def office_calendar() -> clock.Calendar:
     name = current_app.config["HOURDESK_OFFICE_CALENDAR"]
     record = db.session.scalar(select(BusinessCalendar).where(BusinessCalendar.name == name)) if name else None
@@ -268,8 +276,9 @@ def clients_table(period: Period, filters: Filters, now: datetime) -> Table:
 
     names, inns = _names(Client, by_client), _inns(by_client)
     rows = []
+    client_link = _link_to("clients.detail", "client_id")
     for client_id, figures in by_client.items():
-        row = {"client": (names.get(client_id, "—"), url_for("clients.detail", client_id=client_id)),
+        row = {"client": (names.get(client_id, "—"), client_link(client_id)),
                "inn": inns.get(client_id),
                "granted": 0, "debited": 0, "expired": 0, "hourly": 0, "paid": 0, "free": 0, "overage": 0,
                "overage_money": Decimal("0.00"), "tickets": 0, "resolution": None, "response_met": None,
@@ -349,6 +358,7 @@ def difficult_table(period: Period, filters: Filters, *, basis: str = "minutes",
     total_value = sum(value.values())
     names, inns = _names(Client, consumed), _inns(consumed)
     rows = []
+    client_link = _link_to("clients.detail", "client_id")
     for client_id, used in consumed.items():
         used_share = _percent(used[index], total_used, 2) or 0.0
         value_share = _percent(value.get(client_id, 0), total_value, 2) or 0.0
@@ -356,7 +366,7 @@ def difficult_table(period: Period, filters: Filters, *, basis: str = "minutes",
         times = round((used[index] * total_value) / (total_used * value[client_id]), 2) if value.get(client_id) else None
         if used_share < min_share or (times is not None and times < ratio):
             continue
-        rows.append({"client": (names.get(client_id, "—"), url_for("clients.detail", client_id=client_id)),
+        rows.append({"client": (names.get(client_id, "—"), client_link(client_id)),
                      "inn": inns.get(client_id), "used": used[0], "tickets": used[1], "used_share": used_share,
                      "contract_minutes": value.get(client_id, 0), "value_share": value_share, "times": times})
     rows.sort(key=lambda r: (r["times"] is not None, -(r["times"] or 0), -r["used_share"]))
@@ -398,6 +408,7 @@ def updates_only_table(period: Period, filters: Filters, *, update_share: float 
         balances = _by_id(ClientBalance.client_id, ClientBalance.balance_minutes, contracts)
         names, inns = _names(Client, contracts), _inns(contracts)
         rows = []
+        client_link = _link_to("clients.detail", "client_id")
         for client_id, per_month in contracts.items():
             w = work.get(client_id)
             if not w or not w["total"]:
@@ -407,7 +418,7 @@ def updates_only_table(period: Period, filters: Filters, *, update_share: float 
             used = _percent(w["hourly"], prepaid) or 0.0
             if updates < update_share or used > hourly_share:
                 continue
-            rows.append({"client": (names.get(client_id, "—"), url_for("clients.detail", client_id=client_id)),
+            rows.append({"client": (names.get(client_id, "—"), client_link(client_id)),
                          "inn": inns.get(client_id), "total": w["total"], "updates": w["updates"], "updates_share": updates, "hourly": w["hourly"],
                          "prepaid": prepaid, "hourly_used": used, "balance": balances.get(client_id, 0)})
         rows.sort(key=lambda r: -r["balance"])
@@ -465,6 +476,7 @@ def breaches_table(period: Period, filters: Filters, now: datetime, limit: int =
         .where(*conditions).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)).all()
     names, inns = _names(Client, {t.client_id for t in found}), _inns({t.client_id for t in found})
     rows = []
+    ticket_link = _link_to("tickets.detail", "ticket_id")
     for t in found:
         late = []
         if t.response_due_at and ((t.acknowledged_at and t.acknowledged_at > t.response_due_at)
@@ -473,7 +485,7 @@ def breaches_table(period: Period, filters: Filters, now: datetime, limit: int =
         if t.breach_recorded or (t.resolution_due_at and ((t.resolved_at and t.resolved_at > t.resolution_due_at)
                                                           or (t.resolved_at is None and t.resolution_due_at < now))):
             late.append(_("resolution"))
-        rows.append({"ticket": (f"#{t.id} {t.subject}", url_for("tickets.detail", ticket_id=t.id)),
+        rows.append({"ticket": (f"#{t.id} {t.subject}", ticket_link(t.id)),
                      "client": names.get(t.client_id, "—"), "inn": inns.get(t.client_id),
                      "priority": _priority_label(t.priority), "created": t.created_at,
                      "breached": ", ".join(late), "due": t.resolution_due_at, "resolved": t.resolved_at,
@@ -500,7 +512,8 @@ def moved_deadlines_table(period: Period, filters: Filters, limit: int = 500) ->
         .order_by(TicketChange.at.desc(), TicketChange.id.desc()).limit(limit)).all()
     clients, people = _names(Client, {m.client_id for m in found}), _names(User, {m.user_id for m in found})
     inns = _inns({m.client_id for m in found})
-    rows = [{"ticket": (f"#{m.id} {m.subject}", url_for("tickets.detail", ticket_id=m.id)),
+    ticket_link = _link_to("tickets.detail", "ticket_id")
+    rows = [{"ticket": (f"#{m.id} {m.subject}", ticket_link(m.id)),
              "client": clients.get(m.client_id, "—"), "inn": inns.get(m.client_id), "at": m.at,
              "from": datetime.fromisoformat(m.old_value) if m.old_value else None,
              "to": datetime.fromisoformat(m.new_value) if m.new_value else None,
