@@ -16,12 +16,11 @@ from sqlalchemy.orm import selectinload
 
 from app.contracts import queries as contract_queries
 from app.contracts.models import Contract, LedgerEntry, Service, SpecLine, TicketClose
-from app.core.db_setup import PLAN_EACH_TIME
 from app.core.paging import capped_count
 from app.extensions import db
 from app.tickets.lifecycle import ACTIVE_STATUSES
 from app.tickets.models import Attachment, Comment, Ticket
-from app.tickets.queries import status_in
+from app.tickets.queries import of_company, status_in
 
 PER_PAGE = 50
 #: statuses a client still waits on (resolved: waits for the client's confirmation); written into
@@ -65,9 +64,8 @@ def burn_forecast(client_id: int, now: datetime, available: int, contract_ends_o
 
 
 def company_tickets(client_id: int):
-    """One company's tickets, planned for that company on every execution (`PLAN_EACH_TIME`): the
-    largest has thousands of times the tickets of an average one."""
-    return select(Ticket).where(Ticket.client_id == client_id).execution_options(**PLAN_EACH_TIME)
+    """One company's tickets (`tickets.queries.of_company`: planned for that company)."""
+    return of_company(select(Ticket), client_id)
 
 
 @dataclass

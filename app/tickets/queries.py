@@ -37,6 +37,13 @@ def status_in(*statuses: str):
     return constants_in(Ticket.status, statuses)
 
 
+def of_company(query: Select, client_id: int) -> Select:
+    """`query` narrowed to one company's tickets, planned for that company on every execution
+    (`PLAN_EACH_TIME`): the largest has thousands of times the tickets of an average one, and a plan
+    kept for an average company sorted all of the largest's (100–180 ms at 3 M)."""
+    return query.where(Ticket.client_id == client_id).execution_options(**PLAN_EACH_TIME)
+
+
 def ticket_list_query(*, status: str | None = None, priority: str | None = None,
                       assignee_id: int | str | None = None, client_id: int | None = None,
                       q: str | None = None, sort: str | None = None, internal: bool = True,
@@ -61,8 +68,7 @@ def ticket_list_query(*, status: str | None = None, priority: str | None = None,
     elif assignee_id:
         query = query.where(Ticket.assignee_id == int(assignee_id))
     if client_id:
-        # a company may have thousands of times the tickets of another: planned for this one
-        query = query.where(Ticket.client_id == client_id).execution_options(**PLAN_EACH_TIME)
+        query = of_company(query, client_id)
     q = (q or "").strip()
     # Newest first with no selective filter (one client's, one engineer's): a tag's or a search's
     # own index hands its tickets out by number, newest first, so a page reads its 25 rows and
