@@ -146,6 +146,40 @@ def test_opening_a_ticket_reads_its_notices_and_the_bell_counts_the_rest(client,
     assert '<span class="badge rounded-pill text-bg-danger d-none" id="bell-count">0</span>' in page
 
 
+def test_the_bell_counts_in_the_statement_that_finds_the_log_in(client, make, login, db):
+    """Every staff page draws the bell: its count is read with the log-in, not by a statement of its
+    own, and a ticket page asks about its ticket's notices only when something is unread."""
+    from sqlalchemy import event
+    engineer = make.user("engineer")
+    ticket, quiet = make.ticket(), make.ticket()
+    db.session.add_all([StaffNotice(user_id=engineer.id, kind="assigned", ticket_id=ticket.id) for _ in range(2)])
+    db.session.commit()
+    login(engineer)
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    def notices_read_by(path):
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            page = client.get(path).get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+        return page, [s for s in statements if "staff_notices" in s]
+
+    page, asked = notices_read_by("/tickets/")
+    assert '<span class="badge rounded-pill text-bg-danger " id="bell-count">2</span>' in page
+    assert len(asked) == 1 and "user_sessions" in asked[0], asked
+    page, asked = notices_read_by(f"/tickets/{quiet.id}")   # unread, but none of this ticket's
+    assert 'id="bell-count">2</span>' in page and len(asked) == 2, asked
+    page, asked = notices_read_by(f"/tickets/{ticket.id}")   # read now: the bell goes dark
+    assert 'd-none" id="bell-count">0</span>' in page
+    page, asked = notices_read_by(f"/tickets/{quiet.id}")   # nothing unread: no question about the ticket
+    assert 'd-none" id="bell-count">0</span>' in page and len(asked) == 1, asked
+
+
 def test_staff_notices_in_app_and_by_email_each_switchable(client, make, login, db):
     manager = make.user("manager")
     engineer = make.user("engineer")

@@ -69,6 +69,9 @@ class User(UserMixin, db.Model):
     #: keeps it in the session cookie and the remember-me cookie instead of the user's id, so ending
     #: the log-in on the server ends those cookies too.
     login_token = None   # (a plain attribute, not a column)
+    #: the person's unread staff notices (the bell's count) as the log-in was read, in the same
+    #: statement (`auth.operations.session_user`); None when the object was loaded otherwise
+    unread_notices_loaded = None   # (a plain attribute, not a column): int or None
 
     def get_id(self) -> str:
         if not self.login_token:

@@ -15,6 +15,7 @@ from app.core.errors import Conflict, ValidationFailed
 from app.core.i18n import gettext as _
 from app.core.types import utcnow
 from app.extensions import db
+from app.notifications.models import StaffNotice
 
 MIN_PASSWORD_LENGTH = 8
 #: how long an admin's password reset link works
@@ -190,18 +191,25 @@ def start_session(user: User) -> str:
 # every request asks it: built once, on first use (building the statement cost as much as running it)
 @cache
 def _live_session_user():
-    return (select(User).join(UserSession, UserSession.user_id == User.id)
+    # the bell's count comes with the person: every staff page shows it, and its index read costs
+    # less than a round trip of its own
+    unread = (select(func.count()).where(StaffNotice.user_id == User.id, StaffNotice.read_at.is_(None))
+              .correlate(User).scalar_subquery())
+    return (select(User, unread).join(UserSession, UserSession.user_id == User.id)
             .where(UserSession.token_hash == bindparam("token_hash"), UserSession.ended_at.is_(None),
                    User.active.is_(True)))
 
 
 def session_user(raw: str | None) -> User | None:
-    """The active user of a live log-in, or None (ended, unknown, or the user disabled)."""
+    """The active user of a live log-in, or None (ended, unknown, or the user disabled). The user
+    carries its unread notices as they were then (`User.unread_notices_loaded`)."""
     if not raw or len(raw) > 100:
         return None
-    found = db.session.execute(_live_session_user(), {"token_hash": _hash_token(raw)}).scalar_one_or_none()
-    if found is not None:
-        found.login_token = raw
+    row = db.session.execute(_live_session_user(), {"token_hash": _hash_token(raw)}).one_or_none()
+    if row is None:
+        return None
+    found, found.unread_notices_loaded = row
+    found.login_token = raw
     return found
 
 

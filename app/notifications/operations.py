@@ -22,6 +22,7 @@ from app.auth.models import User
 from app.clients.models import Client
 from app.contracts import operations as ledger_ops
 from app.contracts.models import HourLot
+from app.core.db_setup import READ_REQUEST
 from app.core.events import publish, subscribe
 from app.core.i18n import gettext, lazy_gettext
 from app.core.types import utcnow
@@ -226,6 +227,8 @@ def _unread_with_ticket():
 def read_ticket_notices(user: User, ticket_id: int) -> int:
     """Mark the person's unread notices of a ticket they opened read. Returns how many stay unread
     (the bell's count), so the page need not count again; a ticket without news writes nothing."""
+    if user.unread_notices_loaded == 0:   # none when this request read the log-in: no statement
+        return 0
     total, of_ticket = db.session.execute(_unread_with_ticket(), {"user_id": user.id, "ticket_id": ticket_id}).one()
     if of_ticket:
         mark_notices_read(user, ticket_id=ticket_id)
@@ -299,12 +302,20 @@ def notify_expiring_lots(now: datetime) -> int:
     return queued
 
 
+def _bell_count() -> int:
+    if "unread_notices" in g:   # a page that has just counted them says so
+        return g.unread_notices
+    # a page that changes nothing shows the count read with the log-in; one that wrote counts again
+    if g.get(READ_REQUEST) and current_user.unread_notices_loaded is not None:
+        return current_user.unread_notices_loaded
+    return unread_notices(current_user.id)
+
+
 def init_app(app) -> None:
     @app.context_processor
     def _bell():
         # a function: the count is read only by pages that draw the bell (staff pages)
-        # a page that has just counted them says so (`g.unread_notices`)
-        return {"unread_notices": lambda: g.unread_notices if "unread_notices" in g else unread_notices(current_user.id)}
+        return {"unread_notices": _bell_count}
 
     subscribe("ticket.created", on_ticket_created)
     subscribe("ticket.comment", on_ticket_comment)
