@@ -33,7 +33,9 @@ errorlog = "-"
 forwarded_allow_ips = os.environ.get("HOURDESK_TRUSTED_PROXIES", "127.0.0.1")
 
 
-def post_fork(server, worker):
-    # what start-up made lives as long as the process: out of the collector's way (see `flask serve`)
+def post_worker_init(worker):
+    # what start-up made lives as long as the process: out of the collector's way (see `flask serve`).
+    # Not in post_fork: gunicorn calls that before the worker imports the app (preload_app is off),
+    # so the app's modules, templates and compiled statements would stay in every full collection.
     gc.collect()
     gc.freeze()

@@ -220,3 +220,26 @@ def test_a_method_not_allowed_names_the_methods_that_are(client, db):
     assert set(api.headers["Allow"].split(", ")) >= {"GET", "POST"}
     page = client.put("/login")
     assert page.status_code == 405 and set(page.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+def test_each_gunicorn_worker_freezes_what_it_loaded():
+    """A worker moves what start-up made (the app, its templates, its compiled statements) out of the
+    collector's way. gunicorn calls `post_fork` before the worker imports the app (preload_app is off)
+    and `post_worker_init` after it: the freeze belongs in the second."""
+    import gc
+    import inspect
+    from pathlib import Path
+
+    from gunicorn.workers.base import Worker
+
+    settings = {}
+    conf = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
+    exec(compile(conf.read_text(), str(conf), "exec"), settings)
+    assert settings["preload_app"] is False and "post_fork" not in settings
+    steps = inspect.getsource(Worker.init_process)
+    assert steps.index("self.load_wsgi()") < steps.index("post_worker_init")
+    try:
+        settings["post_worker_init"](None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
