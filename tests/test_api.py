@@ -159,6 +159,29 @@ def test_create_ticket(make, api, db):
     assert "response_due_at" in body and "resolution_due_at" in body
     assert body["created_at"].endswith("+00:00")
     assert db.session.query(TicketChange).filter_by(ticket_id=body["id"], field="created").count() == 1
+    # the answer is what reading the ticket answers; a new ticket's comments and lines are not read
+    assert api(engineer).get(f"/api/v1/tickets/{body['id']}").json == body
+
+
+def test_registering_through_the_api_reads_no_comments_or_lines(make, api, db):
+    """A ticket registered by this request has no comments and no lines: its answer reads neither."""
+    from sqlalchemy import event
+    engineer, company = make.user("engineer"), make.client()
+    caller, company_id = api(engineer), company.id
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        response = caller.post("/api/v1/tickets", json={"client_id": company_id, "subject": "Не работает VPN"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert response.status_code == 201 and response.json["comments"] == [] and response.json["lines"] == []
+    assert not [s for s in statements if "FROM comments" in s or "FROM spec_lines" in s], statements
+    # the caller through its token, the client, its SLA policy; the ticket, its history row, the
+    # balance in the answer, its event, its search row (SQLite counts its BEGIN)
+    assert len(statements) <= (9 if db.engine.dialect.name == "sqlite" else 8), [s[:60] for s in statements]
 
 
 @pytest.mark.parametrize("body, status, field", [

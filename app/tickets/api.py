@@ -36,11 +36,15 @@ def visible_ticket(ticket_id: int) -> Ticket:
     return ticket
 
 
-def ticket_detail_json(ticket: Ticket, viewer: User) -> dict:
+def ticket_detail_json(ticket: Ticket, viewer: User, *, new: bool = False) -> dict:
+    """`new`: registered by this request, so it has no comments and no lines yet: none are read."""
     data = TicketOut().dump(ticket)
-    comments = [c for c in ticket.comments if c.public or viewer.is_staff]
-    data["comments"] = CommentOut(many=True).dump(comments)
-    data["lines"] = LineOut(many=True).dump(ledger_ops.ticket_lines(ticket.id))
+    if new:
+        data["comments"], data["lines"] = [], []
+    else:
+        comments = [c for c in ticket.comments if c.public or viewer.is_staff]
+        data["comments"] = CommentOut(many=True).dump(comments)
+        data["lines"] = LineOut(many=True).dump(ledger_ops.ticket_lines(ticket.id))
     if not viewer.is_staff:   # a manager's internal reasoning stays internal
         for line in data["lines"]:
             line.pop("billing_override_reason", None)
@@ -74,7 +78,7 @@ def create_ticket():
     ticket = operations.create_ticket(
         user, client, subject=data["subject"], description=data["description"], priority=data["priority"],
         channel=data["channel"], requester=requester, assignee=assignee, desired_due_at=data["desired_due_at"])
-    return ticket_detail_json(ticket, user), 201
+    return ticket_detail_json(ticket, user, new=True), 201
 
 
 @api_route("/tickets", "GET", summary="List tickets", query=TicketQuery, response=TicketOut, many=True)
