@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -96,6 +97,7 @@ def test_two_gunicorn_processes_serve_pages_and_every_event_once(production):
         assert response.status_code == 201, response.text
         created.append(response.json()["id"])
     deadline = time.monotonic() + 15
+    ports = []
     for client, heard in listeners:
         got = []
         while len(got) < len(created) and time.monotonic() < deadline:
@@ -107,4 +109,21 @@ def test_two_gunicorn_processes_serve_pages_and_every_event_once(production):
         while not heard.empty():
             got.append(heard.get())
         assert sorted(got) == sorted(created), "each event exactly once"
+        ports.append(client.eio.ws.sock.getsockname()[1])   # this WebSocket's end, before it closes
         client.disconnect()
+    # each WebSocket's threads end in the server after its client has gone. Stopping gunicorn before
+    # that made a socket's writer close a descriptor its worker had already closed (a traceback)
+    port = int(base.rsplit(":", 1)[1])
+    wait_until(lambda: not _held_by_the_server(port, ports), timeout=20, what="gunicorn to close the WebSockets")
+
+
+def _held_by_the_server(port: int, peers: list[int]) -> list[str]:
+    """The connections from `peers` that the server on `port` still holds (Linux's /proc/net/tcp):
+    established, or closed by the peer and not yet by the server."""
+    held = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, remote, state = line.split()[1:4]
+        if (int(local.rsplit(":", 1)[1], 16) == port and int(remote.rsplit(":", 1)[1], 16) in peers
+                and state in ("01", "08")):   # ESTABLISHED, CLOSE_WAIT
+            held.append(line)
+    return held
