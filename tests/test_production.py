@@ -238,7 +238,9 @@ def test_each_gunicorn_worker_freezes_what_it_loaded():
     assert settings["preload_app"] is False and "post_fork" not in settings
     steps = inspect.getsource(Worker.init_process)
     assert steps.index("self.load_wsgi()") < steps.index("post_worker_init")
+    gc.unfreeze()   # whatever an earlier test froze: the count below is the hook's alone
     try:
+        assert gc.get_freeze_count() == 0
         settings["post_worker_init"](None)
         assert gc.get_freeze_count() > 0
     finally:

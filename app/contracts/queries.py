@@ -36,10 +36,19 @@ def available_minutes(client_id: int, now: datetime) -> int:
 # than running it); built on first use, once every model is mapped. The fixed words are constants:
 # with "active" a parameter, PostgreSQL's generic plan expects half a client's contracts where the
 # value picks one in ten, so it planned the prepared statement anew on every call.
+def _is_active():
+    return constants_in(Contract.status, ["active"])
+
+
+def _latest_started_first():
+    """A client's contracts in the order `contract_covering` reads them."""
+    return Contract.starts_on.desc(), Contract.id.desc()
+
+
 @cache
 def _latest_active():
-    return (select(Contract).where(Contract.client_id == bindparam("client_id"), constants_in(Contract.status, ["active"]))
-            .order_by(Contract.starts_on.desc(), Contract.id.desc()).limit(1))
+    return (select(Contract).where(Contract.client_id == bindparam("client_id"), _is_active())
+            .order_by(*_latest_started_first()).limit(1))
 
 
 def _grant_covers_now():
@@ -64,8 +73,8 @@ def current_contract(client_id: int, now: datetime) -> Contract | None:
 def _current_sla_policy():
     # current_contract's two steps in one order: covering contracts first, then the latest started
     policy_id = (select(Contract.sla_policy_id)
-                 .where(Contract.client_id == bindparam("client_id"), constants_in(Contract.status, ["active"]))
-                 .order_by(_grant_covers_now().desc(), Contract.starts_on.desc(), Contract.id.desc())
+                 .where(Contract.client_id == bindparam("client_id"), _is_active())
+                 .order_by(_grant_covers_now().desc(), *_latest_started_first())
                  .limit(1).scalar_subquery())
     return (select(SlaPolicy).where(SlaPolicy.id == policy_id)
             .options(joinedload(SlaPolicy.calendar), joinedload(SlaPolicy.targets)))
@@ -127,18 +136,18 @@ def _clients_with_balances():
             HourLot.client_id == Client.id, HourLot.remaining_minutes > 0, HourLot.valid_from <= bindparam("now"),
             HourLot.expires_at > bindparam("now")).scalar_subquery(),
         Contract,
-    ).outerjoin(Contract, and_(Contract.client_id == Client.id, constants_in(Contract.status, ["active"])))
+    ).outerjoin(Contract, and_(Contract.client_id == Client.id, _is_active()))
         .options(joinedload(Contract.lots))
         .where(Client.id.in_(bindparam("ids", expanding=True)))
-        .order_by(Client.id, Contract.starts_on.desc(), Contract.id.desc()))
+        .order_by(Client.id, *_latest_started_first()))
 
 
 # the lots joined, not read by a second statement: an active contract has a few
 @cache
 def _active_contracts():
     return (select(Contract).options(joinedload(Contract.lots))
-            .where(Contract.client_id.in_(bindparam("ids", expanding=True)), constants_in(Contract.status, ["active"]))
-            .order_by(Contract.client_id, Contract.starts_on.desc(), Contract.id.desc()))
+            .where(Contract.client_id.in_(bindparam("ids", expanding=True)), _is_active())
+            .order_by(Contract.client_id, *_latest_started_first()))
 
 
 def balance_summaries(client_ids, now: datetime) -> dict[int, BalanceSummary]:
