@@ -128,7 +128,17 @@ def db(app):
         _db.session.remove()
         tables = list(reversed(_db.metadata.sorted_tables))
         with _db.engine.begin() as conn:
-            if _db.engine.dialect.name == "postgresql":
+            if _db.engine.dialect.name == "postgresql" and conn.execute(text("SHOW is_superuser")).scalar() == "on":
+                # a test writes a few rows: deleting them costs 15 ms, a TRUNCATE of every table 135
+                # (new files for each table and index), a third of the PostgreSQL pass. Foreign keys
+                # are not checked meanwhile (clients and users refer to each other), which needs a
+                # superuser; the sequences start again at 1, as after TRUNCATE … RESTART IDENTITY
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                for table in tables:
+                    conn.execute(table.delete())
+                conn.execute(text("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S' "
+                                  "AND relnamespace = 'public'::regnamespace"))
+            elif _db.engine.dialect.name == "postgresql":
                 conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
             else:
                 conn.execute(text("PRAGMA defer_foreign_keys=ON"))  # clients ↔ users refer to each other

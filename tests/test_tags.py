@@ -29,7 +29,8 @@ def test_engineers_tag_tickets_and_each_change_is_in_the_history(client, make, l
     db.session.expire_all()
     assert [t.name for t in db.session.get(Ticket, ticket.id).tags] == ["Оплата"]
     changes = db.session.scalars(select(TicketChange).where(TicketChange.ticket_id == ticket.id,
-                                                            TicketChange.field == "tags")).all()
+                                                            TicketChange.field == "tags")
+                                 .order_by(TicketChange.id)).all()
     assert [(c.old_value, c.new_value) for c in changes] == [(None, "Оплата, принтер"), ("Оплата, принтер", "Оплата")]
     assert db.session.scalar(select(func.count(Tag.id))) == 2
     # the list filters by tag

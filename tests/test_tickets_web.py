@@ -286,13 +286,14 @@ def test_list_counts_at_most_the_cap_and_pages_no_deeper(client, make, login, db
 
 def _plan(db, query) -> str:
     """The plan of `query` as the app sends it, parameters and all. On PostgreSQL sequential scans,
-    bitmap scans and sorts are off: a test table is small enough to read whole and sort, and the
-    question is whether an index serves the order (if none can, the plan sorts anyway)."""
+    bitmap scans and sorts (incremental ones too) are off: a test table is small enough to read whole
+    and sort, its statistics are whatever earlier tests left, and the question is whether an index
+    serves the order (if none can, the plan sorts anyway)."""
     from sqlalchemy import text
     compiled = query.compile(db.engine)
     with db.engine.begin() as conn:
         if db.engine.dialect.name == "postgresql":
-            for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"):
                 conn.execute(text(f"SET LOCAL {setting} = off"))
             rows = conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
         else:
