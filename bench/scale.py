@@ -260,8 +260,11 @@ def main():
         runs=args.registers, expect=(201,))
 
     portal = login(app, info["contact"])
+    # last month's work, a full month whatever day the pass runs (this month's is empty on the 1st)
+    last_month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     for name, url in {"portal: dashboard": "/portal/", "portal: hours history": "/portal/hours",
-                      "portal: work this month": "/portal/work", "portal: tickets (open)": "/portal/tickets",
+                      "portal: work, last month": f"/portal/work?month={last_month}",
+                      "portal: tickets (open)": "/portal/tickets",
                       "portal: tickets (all)": "/portal/tickets?show=all",
                       "portal: tickets (all), page 100": "/portal/tickets?show=all&page=100",
                       "portal: a ticket": f"/portal/tickets/{info['six']}"}.items():
