@@ -72,9 +72,13 @@ def pick(app) -> dict:
             select(Tag.name, func.count()).join(ticket_tags, ticket_tags.c.tag_id == Tag.id)
             .where(ticket_tags.c.ticket_id > newest - 20_000).group_by(Tag.name)
             .order_by(func.count().desc()).limit(1)).first()[0]
+        # of the recent tickets with 6 comments, the one with the longest history (a closed one has
+        # its status and assignment changes; the newest such ticket was still open, with one row)
+        six_comments = (select(Comment.ticket_id).where(Comment.ticket_id > newest - 20_000)
+                        .group_by(Comment.ticket_id).having(func.count() == 6).subquery())
         with_six = db.session.scalar(
-            select(Comment.ticket_id).where(Comment.ticket_id > newest - 20_000).group_by(Comment.ticket_id)
-            .having(func.count() == 6).order_by(Comment.ticket_id.desc()).limit(1))
+            select(TicketChange.ticket_id).where(TicketChange.ticket_id.in_(select(six_comments.c.ticket_id)))
+            .group_by(TicketChange.ticket_id).order_by(func.count().desc(), TicketChange.ticket_id.desc()).limit(1))
         client = db.session.get(Client, busiest_client)
         contact = db.session.scalar(select(User).where(User.client_id == client.id, User.active.is_(True))
                                     .order_by(User.id).limit(1))
@@ -87,6 +91,11 @@ def pick(app) -> dict:
             "newest": newest, "client": client.id, "client_name": client.name, "inn": client.inn,
             "client_tickets": db.session.scalar(select(func.count()).where(Ticket.client_id == client.id)),
             "engineer": busiest_engineer, "tag": tag, "six": with_six,
+            # the portal's ticket page: the company's own ticket with the most comments among its recent ones
+            "own_ticket": db.session.scalar(
+                select(Comment.ticket_id).join(Ticket, Ticket.id == Comment.ticket_id)
+                .where(Ticket.client_id == client.id, Ticket.id > newest - 20_000).group_by(Comment.ticket_id)
+                .order_by(func.count().desc(), Comment.ticket_id.desc()).limit(1)),
             "six_history": db.session.scalar(select(func.count()).where(TicketChange.ticket_id == with_six)),
             "contact": contact.email,
             "prefixes": [n[:k] for n in db.session.scalars(select(Client.name_search).limit(300)) for k in (1, 3, 5)],
@@ -267,8 +276,8 @@ def main():
                       "portal: tickets (open)": "/portal/tickets",
                       "portal: tickets (all)": "/portal/tickets?show=all",
                       "portal: tickets (all), page 100": "/portal/tickets?show=all&page=100",
-                      "portal: a ticket": f"/portal/tickets/{info['six']}"}.items():
-        timer.case(name, lambda url=url: portal.get(url), expect=(200, 404))
+                      "portal: a ticket": f"/portal/tickets/{info['own_ticket']}"}.items():
+        timer.case(name, lambda url=url: portal.get(url))
 
     manager = login(app, "manager@hourdesk.example")
     month_end = date.today().replace(day=1) - timedelta(days=1)
