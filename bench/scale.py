@@ -269,8 +269,9 @@ def main():
         runs=args.registers, expect=(201,))
 
     portal = login(app, info["contact"])
-    # last month's work, a full month whatever day the pass runs (this month's is empty on the 1st)
-    last_month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    # last month: a full month whatever day the pass runs (this month's work is empty on the 1st)
+    month_end = date.today().replace(day=1) - timedelta(days=1)
+    last_month = month_end.strftime("%Y-%m")
     for name, url in {"portal: dashboard": "/portal/", "portal: hours history": "/portal/hours",
                       "portal: work, last month": f"/portal/work?month={last_month}",
                       "portal: tickets (open)": "/portal/tickets",
@@ -280,7 +281,6 @@ def main():
         timer.case(name, lambda url=url: portal.get(url))
 
     manager = login(app, "manager@hourdesk.example")
-    month_end = date.today().replace(day=1) - timedelta(days=1)
     month = {"from": month_end.replace(day=1).isoformat(), "to": month_end.isoformat()}
     for name in REPORTS:
         timer.case(f"report: {name}, last month", lambda name=name: manager.get(f"/reports/{name}", query_string=month),

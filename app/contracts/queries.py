@@ -32,11 +32,10 @@ def available_minutes(client_id: int, now: datetime) -> int:
         HourLot.valid_from <= now, HourLot.expires_at > now))
 
 
-# statements asked on every registration or ticket page, built once (building one took longer
-# than running it); built on first use, once every model is mapped. The fixed words are constants:
-# with "active" a parameter, PostgreSQL's generic plan expects half a client's contracts where the
-# value picks one in ten, so it planned the prepared statement anew on every call.
 def _is_active():
+    """The contract is active. A constant, not a parameter: with "active" a parameter, PostgreSQL's
+    generic plan expects half a client's contracts where the value picks one in ten, so it planned
+    the prepared statement anew on every call."""
     return constants_in(Contract.status, ["active"])
 
 
@@ -45,6 +44,8 @@ def _latest_started_first():
     return Contract.starts_on.desc(), Contract.id.desc()
 
 
+# statements asked on every registration or ticket page, built once (building one took longer
+# than running it); built on first use, once every model is mapped
 @cache
 def _latest_active():
     return (select(Contract).where(Contract.client_id == bindparam("client_id"), _is_active())
